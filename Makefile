@@ -1,0 +1,126 @@
+# hop: build, test, run.  GNU make.  Nothing generated is committed; all
+# output goes under build/.
+#
+#   make            build/hop.elf (the loader) and the test kernels
+#   make run        install what is missing, build, boot the demo through GRUB in QEMU
+#   make test       install what is missing, run every test (unit, fuzz, QEMU)
+#   make unit       host unit tests of src/ (cmocka)
+#   make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 5)
+#   make qemu-test  QEMU scenarios (pytest driving tools/hop-run)
+#   make bench      benchmarks
+
+BUILD      ?= build
+CROSS_COMPILE ?=
+CC         ?= gcc
+ifeq ($(origin CC),default)
+CC         := $(CROSS_COMPILE)gcc
+endif
+LD         := $(if $(filter clang%,$(notdir $(CC))),ld.lld,$(CROSS_COMPILE)ld)
+ifeq ($(shell command -v $(LD) 2>/dev/null),)
+LD         := ld
+endif
+NASM       ?= nasm
+HOSTCC     ?= gcc
+FUZZCC     ?= clang
+PYTEST     ?= /usr/bin/python3 -m pytest
+FUZZ_SECONDS ?= 5
+
+# --- the freestanding image --------------------------------------------------
+KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin \
+	-nostdlib -fno-stack-protector -fno-pic -fno-pie -mno-red-zone \
+	-mgeneral-regs-only -mcmodel=kernel -fno-asynchronous-unwind-tables \
+	-fno-omit-frame-pointer -ffunction-sections -fdata-sections -m64 -Isrc -Iarch/x86_64
+# -mcmodel=kernel needs a negative address; hop runs identity-mapped below
+# 4 GiB, so the small code model is the right one.
+KCFLAGS := $(filter-out -mcmodel=kernel,$(KCFLAGS)) -mcmodel=small
+KASFLAGS := -f elf64 -g -F dwarf -Iboot/ -Iarch/x86_64/
+KLDFLAGS := -nostdlib --gc-sections -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments -T linker.ld
+
+SRC_C    := $(sort $(wildcard src/*.c src/lib/*.c))
+HOST_SRC := $(filter-out src/lib/string.c,$(SRC_C))
+ARCH_C   := $(sort $(wildcard arch/x86_64/*.c))
+ASM      := $(sort $(wildcard boot/*.asm arch/x86_64/*.asm))
+KOBJS    := $(patsubst %.c,$(BUILD)/k/%.o,$(SRC_C) $(ARCH_C)) \
+	    $(patsubst %.asm,$(BUILD)/k/%.o,$(ASM))
+
+all: $(BUILD)/hop.elf kernels
+
+$(BUILD)/k/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/k/%.o: %.asm
+	@mkdir -p $(dir $@)
+	$(NASM) $(KASFLAGS) -MD $(@:.o=.d) -MP $< -o $@
+
+$(BUILD)/hop.elf: $(KOBJS) linker.ld
+	$(LD) $(KLDFLAGS) $(KOBJS) -o $@
+	@size $@ | tail -1 | awk '{printf "hop.elf: text %d data %d bss %d (total %d bytes)\n", $$1, $$2, $$3, $$4}'
+
+# --- test kernels (tests/qemu/kernels) ----------------------------------------
+include tests/qemu/kernels/kernels.mk
+
+# --- host unit tests (cmocka) ---------------------------------------------------
+HCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Isrc -DHOP_HOST \
+	-fsanitize=address,undefined -fno-omit-frame-pointer
+HOBJS   := $(patsubst %.c,$(BUILD)/host/%.o,$(HOST_SRC))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
+
+$(BUILD)/host/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HCFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/host/libhop.a: $(HOBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/unit/%: tests/unit/%.c $(BUILD)/host/libhop.a $(wildcard tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HCFLAGS) -Itests/unit -MMD -MP $< $(BUILD)/host/libhop.a -lcmocka -lz -o $@
+
+unit: $(UNIT_BIN)
+	@tools/run-unit $(UNIT_BIN)
+
+# --- fuzzing (libFuzzer, ASan+UBSan) --------------------------------------------
+FCFLAGS := -std=gnu11 -O1 -g -Isrc -DHOP_HOST -DHOP_FUZZ \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(HOST_SRC) $(wildcard src/*.h src/lib/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZCC) $(FCFLAGS) $< $(HOST_SRC) -o $@
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: $(FUZZ_BIN)
+	@tools/run-fuzz $(FUZZ_SECONDS) $(FUZZ_BIN)
+
+# --- QEMU scenarios -------------------------------------------------------------
+qemu-test: all
+	$(PYTEST) -q tests/qemu
+
+# --- the two commands ----------------------------------------------------------
+deps:
+	@tools/install-deps
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	tools/hop-run --via grub-bios $(BUILD)/tests/kernels/demo.elf --cmdline "hello from hop"
+
+test: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_BIN)
+	@tools/run-tests
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@tools/run-bench
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all unit fuzz fuzz-build qemu-test deps run test bench clean kernels
+.DELETE_ON_ERROR:
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

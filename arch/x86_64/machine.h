@@ -1,0 +1,19 @@
+/* Machine-level services the boot path uses. */
+#ifndef HOP_ARCH_MACHINE_H
+#define HOP_ARCH_MACHINE_H
+
+#include "lib/types.h"
+#include "exitcode.h"
+#include "physmem.h"
+
+/* With the `debug-exit` option, halting also writes the code to QEMU's
+ * isa-debug-exit port so that test runs end by themselves. */
+void machine_enable_debug_exit(void);
+void machine_debug_exit(int code);
+__attribute__((noreturn)) void hop_halt(int code);
+
+/* Identity-maps all RAM in the map above the 4 GiB that the entry code
+ * mapped, with page-table pages from pm. */
+int paging_map_ram(struct physmem *pm, struct hop_error *err);
+
+#endif

@@ -1,0 +1,91 @@
+/* hop_main: the C entry, called by boot/entry.asm in long mode with the
+ * loader's magic and info address.  It brings up the consoles, reads the
+ * boot information, takes stock of what memory is live, and hands over to
+ * the portable boot flow. */
+#include "console.h"
+#include "cpu.h"
+#include "machine.h"
+#include "serial.h"
+#include "trap.h"
+#include "vga.h"
+#include "bootinfo.h"
+#include "physmem.h"
+#include "hop.h"
+#include "lib/string.h"
+
+#define HOP_VERSION "0.1"
+#define VGA_TEXT_BASE 0xB8000
+#define VGA_TEXT_COLS 80
+#define VGA_TEXT_ROWS 25
+#define IDENTITY_LIMIT (4ull << 30) /* mapped by boot/entry.asm */
+
+extern char __image_start[], __image_end[];
+
+static struct bootinfo boot_info;
+static struct physmem phys_mem;
+
+/* The boot info lies below 4 GiB, which the entry code identity-mapped. */
+static const void *identity_map(void *ctx, paddr_t addr, size_t len)
+{
+    (void)ctx;
+    if (addr == 0 || addr >= IDENTITY_LIMIT || len > IDENTITY_LIMIT - addr)
+        return NULL;
+    return (const void *)(uintptr_t)addr;
+}
+
+/* VGA text when the loader says the screen is in text mode, or says nothing
+ * about the screen on a BIOS machine (multiboot1 from QEMU). */
+static void console_setup_display(const struct bootinfo *bi)
+{
+    bool efi = bi->efi_system_table64 || bi->efi_system_table32;
+    if (bi->has_fb && bi->fb.type == FB_EGA_TEXT)
+        vga_init(bi->fb.addr, bi->fb.width, bi->fb.height);
+    else if (!bi->has_fb && !efi)
+        vga_init(VGA_TEXT_BASE, VGA_TEXT_COLS, VGA_TEXT_ROWS);
+    else
+        return;
+    console_add_sink(vga_write);
+}
+
+/* Everything hop must not hand out or overwrite before the jump. */
+static int reserve_live(struct physmem *pm, const struct bootinfo *bi)
+{
+    int rc = physmem_reserve(pm, (paddr_t)(uintptr_t)__image_start,
+                             (paddr_t)(uintptr_t)__image_end, "hop image");
+    rc = rc ? rc : physmem_reserve(pm, bi->info_addr, bi->info_addr + bi->info_size, "boot info");
+    for (size_t i = 0; !rc && i < bi->module_count; i++)
+        rc = physmem_reserve(pm, bi->modules[i].start,
+                             ALIGN_UP(bi->modules[i].end, PAGE_SIZE), "module");
+    return rc;
+}
+
+void hop_main(uint32_t magic, uint32_t info)
+{
+    struct hop_error err = { 0 };
+    if (serial_init())
+        console_add_sink(serial_write);
+    idt_init();
+
+    if (bootinfo_parse(&boot_info, magic, info, &(struct phys_access){ identity_map, NULL }, &err)) {
+        vga_init(VGA_TEXT_BASE, VGA_TEXT_COLS, VGA_TEXT_ROWS);
+        console_add_sink(vga_write);
+        kprintf("hop: cannot read the boot information: %s\n", err.msg);
+        hop_halt(HOP_EXIT_ERROR);
+    }
+    console_setup_display(&boot_info);
+    if (hop_option_present(boot_info.cmdline, "debug-exit"))
+        machine_enable_debug_exit();
+
+    kprintf("hop %s: loaded by %s (multiboot%d) at 0x%llx-0x%llx\n", HOP_VERSION,
+            boot_info.loader_name[0] ? boot_info.loader_name : "an unnamed loader",
+            boot_info.proto == BOOT_PROTO_MB2 ? 2 : 1,
+            (unsigned long long)(uintptr_t)__image_start,
+            (unsigned long long)(uintptr_t)__image_end);
+
+    physmem_init(&phys_mem, &boot_info);
+    if (reserve_live(&phys_mem, &boot_info) || paging_map_ram(&phys_mem, &err)) {
+        kprintf("hop: setting up memory: %s\n", err.msg[0] ? err.msg : "too many live ranges");
+        hop_halt(HOP_EXIT_ERROR);
+    }
+    hop_halt(hop_run(&boot_info, &phys_mem));
+}

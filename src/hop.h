@@ -1,0 +1,18 @@
+/* The portable boot flow: from parsed boot information to a kernel ready to
+ * jump to.  The machine glue (arch/x86_64/main.c) calls hop_run and halts
+ * with the code it returns when nothing could be booted. */
+#ifndef HOP_HOP_H
+#define HOP_HOP_H
+
+#include "bootinfo.h"
+#include "physmem.h"
+
+int hop_run(const struct bootinfo *bi, struct physmem *pm);
+
+/* Prints the memory map and the modules. */
+void hop_print_bootinfo(const struct bootinfo *bi);
+
+/* True when the command line holds the word `name` (alone or as name=...). */
+bool hop_option_present(const char *cmdline, const char *name);
+
+#endif

@@ -1,0 +1,69 @@
+"""Shared helpers for the QEMU scenarios: boot through tools/hop-run and
+parse what hop printed."""
+import os
+import re
+import subprocess
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+HOP_RUN = os.path.join(ROOT, "tools", "hop-run")
+KERNELS = os.path.join(ROOT, "build", "tests", "kernels")
+
+GIB = 1 << 30
+MIB = 1 << 20
+
+# Exit codes (src/exitcode.h)
+EXIT_PASS, EXIT_FAIL, EXIT_ERROR, EXIT_EXCEPTION, EXIT_VERIFY, EXIT_NOTHING = range(6)
+
+
+class Run:
+    def __init__(self, rc, out):
+        self.rc = rc
+        self.out = out
+
+    def memory_map(self):
+        """hop's printed map as [(start, end, type)]."""
+        return [(int(a, 16), int(b, 16), t.strip()) for a, b, t in
+                re.findall(r"hop:   mem ([0-9a-f]{16})-([0-9a-f]{16}) (.+)", self.out)]
+
+    def modules(self):
+        return [(int(a, 16), int(b, 16), int(n), c) for a, b, n, c in
+                re.findall(r'hop:   module \d+ ([0-9a-f]{16})-([0-9a-f]{16}) (\d+) bytes "(.*)"', self.out)]
+
+    def __repr__(self):
+        return f"<rc={self.rc}>\n{self.out}"
+
+
+def kernel(name):
+    path = os.path.join(KERNELS, name + ".elf")
+    if not os.path.exists(path):
+        pytest.fail(f"{path} missing: run make")
+    return path
+
+
+def hop_run(kernel_path, *args, via="qemu-kernel", machine="pc", mem="128M", smp=1,
+            timeout=60, hop_cmdline="debug-exit", extra=()):
+    cmd = [HOP_RUN, "--via", via, "--machine", machine, "--mem", str(mem), "--smp", str(smp),
+           "--timeout", str(timeout), "--hop-cmdline", hop_cmdline, *extra, kernel_path, *args]
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                       timeout=timeout + 120)
+    return Run(p.returncode, p.stdout)
+
+
+def parse_size(s):
+    s = str(s).upper()
+    mult = {"K": 1 << 10, "M": MIB, "G": GIB}
+    return int(s[:-1]) * mult[s[-1]] if s[-1] in mult else int(s)
+
+
+def qemu_ram_split(machine, mem):
+    """RAM below and above 4 GiB as QEMU 7.2 lays it out (hw/i386/pc_piix.c,
+    pc_q35.c): pc keeps up to 3.5 GiB low but aligns to 3 GiB once RAM
+    reaches that; q35 keeps 2 GiB low once RAM reaches 2.75 GiB."""
+    if machine == "pc":
+        low = 0xC0000000 if mem >= 0xE0000000 else mem
+    else:
+        low = 0x80000000 if mem >= 0xB0000000 else mem
+    low = min(low, mem)
+    return low, mem - low

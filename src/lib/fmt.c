@@ -40,7 +40,7 @@ static void out_str(struct out *o, const struct spec *sp, const char *s)
     size_t n = 0;
     if (!s)
         s = "(null)";
-    while (s[n] && (sp->prec < 0 || n < (size_t)sp->prec))
+    while ((sp->prec < 0 || n < (size_t)sp->prec) && s[n])
         n++;
     int pad = sp->width > (int)n ? sp->width - (int)n : 0;
     if (!sp->left)

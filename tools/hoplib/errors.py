@@ -1,0 +1,12 @@
+"""The one exception type the tools raise for problems the user can fix."""
+
+
+class HopError(Exception):
+    """A message that tells the user what went wrong and what to do.
+
+    `status` is the process exit status the tool should end with.
+    """
+
+    def __init__(self, message, status=127):
+        super().__init__(message)
+        self.status = status

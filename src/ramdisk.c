@@ -1,0 +1,262 @@
+/* The RAM disk layer: picks the archive module, decompresses what is gzip,
+ * and resolves paths in the archive or, failing that, among the modules. */
+#include "ramdisk.h"
+
+#include "inflate.h"
+#include "lib/fmt.h"
+#include "lib/string.h"
+
+/* What a zero-length file or module points at (never NULL). */
+static const uint8_t ramdisk_empty[1];
+
+/* The first word of a module command line: [*word, *word + *len). */
+static void ramdisk_first_word(const char *cmdline, const char **word, size_t *len)
+{
+    while (*cmdline == ' ' || *cmdline == '\t')
+        cmdline++;
+    size_t n = 0;
+    while (cmdline[n] && cmdline[n] != ' ' && cmdline[n] != '\t')
+        n++;
+    *word = cmdline;
+    *len = n;
+}
+
+static bool ramdisk_word_is(const char *cmdline, const char *name)
+{
+    const char *word;
+    size_t len;
+    ramdisk_first_word(cmdline, &word, &len);
+    return len == strlen(name) && memcmp(word, name, len) == 0;
+}
+
+/* A readable view of module i's contents. */
+static int ramdisk_map_module(const struct ramdisk *rd, size_t i,
+                              const uint8_t **data, size_t *size,
+                              struct hop_error *err)
+{
+    const struct boot_module *m = &rd->bi->modules[i];
+    if (m->end < m->start || m->end - m->start > SIZE_MAX)
+        return error_set(err, HOP_ERR_INVALID,
+                         "module %zu (\"%s\"): end 0x%llx before start 0x%llx",
+                         i, m->cmdline, (unsigned long long)m->end,
+                         (unsigned long long)m->start);
+    *size = (size_t)(m->end - m->start);
+    *data = ramdisk_empty;
+    if (*size == 0)
+        return HOP_OK;
+    *data = rd->src.phys.map(rd->src.phys.ctx, m->start, *size);
+    if (!*data)
+        return error_set(err, HOP_ERR_RANGE,
+                         "module %zu (\"%s\"): [0x%llx, 0x%llx) is not accessible",
+                         i, m->cmdline, (unsigned long long)m->start,
+                         (unsigned long long)m->end);
+    return HOP_OK;
+}
+
+/* Decompresses a gzip file into allocated memory, sized by its ISIZE
+ * trailer once that has been checked against the cap and against what the
+ * compressed size can possibly expand to. */
+static int ramdisk_gunzip(const struct ramdisk *rd, const uint8_t *gz, size_t gz_len,
+                          const uint8_t **out, size_t *out_len, struct hop_error *err)
+{
+    uint32_t isize;
+    size_t most;
+    int rc = gzip_isize(gz, gz_len, &isize, err);
+    if (rc)
+        return rc;
+    if (MUL_OVERFLOWS(gz_len, (size_t)DEFLATE_MAX_EXPANSION, &most))
+        most = SIZE_MAX;
+    if (isize > rd->src.inflate_max)
+        return error_set(err, HOP_ERR_LIMIT,
+                         "gzip: ISIZE %u is over the %zu-byte limit",
+                         (unsigned)isize, rd->src.inflate_max);
+    if (isize > most)
+        return error_set(err, HOP_ERR_INVALID,
+                         "gzip: ISIZE %u is impossible for %zu compressed bytes",
+                         (unsigned)isize, gz_len);
+    uint8_t *buf = NULL;
+    if (isize > 0) {
+        buf = rd->src.alloc(rd->src.alloc_ctx, isize, RAMDISK_INFLATE_ALIGN);
+        if (!buf)
+            return error_set(err, HOP_ERR_NOMEM,
+                             "gzip: no memory for %u decompressed bytes",
+                             (unsigned)isize);
+    }
+    rc = gzip_inflate(gz, gz_len, buf, isize, out_len, err);
+    if (rc == HOP_ERR_LIMIT)
+        return error_set(err, HOP_ERR_INVALID,
+                         "gzip: data goes on past the ISIZE of %u bytes (several "
+                         "members, or padding after the trailer?)", (unsigned)isize);
+    *out = buf ? buf : ramdisk_empty;
+    return rc;
+}
+
+/* Is module data a cpio archive, or a gzip file whose contents start as one? */
+static bool ramdisk_looks_like_cpio(const uint8_t *data, size_t size)
+{
+    uint8_t head[CPIO_HEADER_SIZE];
+    size_t got = 0;
+    if (cpio_has_magic(data, size))
+        return true;
+    if (!gzip_has_magic(data, size) ||
+        gzip_peek(data, size, head, sizeof(head), &got, NULL) != HOP_OK)
+        return false;
+    return cpio_has_magic(head, got);
+}
+
+/* Module index of the RAM disk, or bi->module_count when there is none. */
+static size_t ramdisk_choose(const struct ramdisk *rd)
+{
+    const struct bootinfo *bi = rd->bi;
+    for (size_t i = 0; i < bi->module_count; i++)
+        if (ramdisk_word_is(bi->modules[i].cmdline, RAMDISK_MODULE_NAME))
+            return i;
+    for (size_t i = 0; i < bi->module_count; i++) {
+        const uint8_t *data;
+        size_t size;
+        if (ramdisk_map_module(rd, i, &data, &size, NULL) == HOP_OK &&
+            ramdisk_looks_like_cpio(data, size))
+            return i;
+    }
+    return bi->module_count;
+}
+
+/* Decompresses if needed, then walks the whole archive once so that damage
+ * shows up now, with the module named, rather than at some later lookup. */
+static int ramdisk_load_archive(struct ramdisk *rd, const uint8_t *data,
+                                size_t size, struct hop_error *err)
+{
+    int rc;
+    if (gzip_has_magic(data, size)) {
+        if ((rc = ramdisk_gunzip(rd, data, size, &data, &size, err)))
+            return rc;
+        rd->archive_was_compressed = true;
+    }
+    if (!cpio_has_magic(data, size))
+        return error_set(err, HOP_ERR_INVALID,
+                         "not a cpio newc archive%s (starts with %02x %02x %02x %02x)",
+                         rd->archive_was_compressed ? " inside the gzip" : "",
+                         size > 0 ? data[0] : 0, size > 1 ? data[1] : 0,
+                         size > 2 ? data[2] : 0, size > 3 ? data[3] : 0);
+    struct cpio_iter it;
+    struct cpio_entry e;
+    cpio_iter_init(&it, data, size);
+    while ((rc = cpio_next(&it, &e, err)) > 0)
+        ;
+    if (rc < 0)
+        return rc;
+    rd->archive = data;
+    rd->archive_size = size;
+    return HOP_OK;
+}
+
+int ramdisk_open(struct ramdisk *rd, const struct bootinfo *bi,
+                 const struct ramdisk_source *src, struct hop_error *err)
+{
+    *rd = (struct ramdisk){ .bi = bi, .src = *src };
+    if (rd->src.inflate_max == 0)
+        rd->src.inflate_max = RAMDISK_INFLATE_MAX;
+    size_t i = ramdisk_choose(rd);
+    if (i == bi->module_count)
+        return HOP_OK;
+    const uint8_t *data;
+    size_t size;
+    int rc = ramdisk_map_module(rd, i, &data, &size, err);
+    if (rc == HOP_OK)
+        rc = ramdisk_load_archive(rd, data, size, err);
+    if (rc) {
+        char what[64];
+        fmt_snprintf(what, sizeof(what), "ramdisk (module %zu)", i);
+        rd->archive = NULL;
+        error_prefix(err, what);
+        return rc;
+    }
+    rd->module = &bi->modules[i];
+    rd->module_index = i;
+    return HOP_OK;
+}
+
+/* Does the module's first word, or its last component, equal path (both
+ * normalised)? */
+static bool ramdisk_module_matches(const struct boot_module *m, const char *path)
+{
+    char name[CPIO_PATH_MAX];
+    const char *word;
+    size_t len;
+    ramdisk_first_word(m->cmdline, &word, &len);
+    if (cpio_path_normalize(word, len, name, sizeof(name), NULL) != HOP_OK)
+        return false;
+    const char *base = name;
+    for (const char *p = name; *p; p++)
+        if (*p == '/')
+            base = p + 1;
+    return strcmp(name, path) == 0 || strcmp(base, path) == 0;
+}
+
+static int ramdisk_find_in_modules(const struct ramdisk *rd, const char *path,
+                                   struct ramdisk_file *file, struct hop_error *err)
+{
+    for (size_t i = 0; path[0] && i < rd->bi->module_count; i++) {
+        if (!ramdisk_module_matches(&rd->bi->modules[i], path))
+            continue;
+        file->from_module = true;
+        return ramdisk_map_module(rd, i, &file->data, &file->size, err);
+    }
+    return error_set(err, HOP_ERR_NOTFOUND, "not in the ramdisk%s nor a module name",
+                     rd->archive ? "" : " (there is none)");
+}
+
+static int ramdisk_find_in_archive(const struct ramdisk *rd, const char *path,
+                                   struct ramdisk_file *file, struct hop_error *err)
+{
+    struct cpio_entry e;
+    if (!rd->archive)
+        return HOP_ERR_NOTFOUND;
+    int rc = cpio_lookup(rd->archive, rd->archive_size, path, &e, err);
+    if (rc)
+        return rc;
+    if (e.type != CPIO_REGULAR)
+        return error_set(err, HOP_ERR_INVALID, "is a %s, not a regular file",
+                         e.type == CPIO_DIRECTORY ? "directory" : "special file");
+    file->data = e.data;
+    file->size = e.size;
+    return HOP_OK;
+}
+
+int ramdisk_open_file(const struct ramdisk *rd, const char *path,
+                      struct ramdisk_file *file, struct hop_error *err)
+{
+    char norm[CPIO_PATH_MAX];
+    *file = (struct ramdisk_file){ .data = ramdisk_empty };
+    int rc = cpio_path_normalize(path, strlen(path), norm, sizeof(norm), err);
+    if (rc) {
+        error_prefix(err, path);
+        return rc;
+    }
+    fmt_snprintf(file->path, sizeof(file->path), "/%s", norm);
+    rc = ramdisk_find_in_archive(rd, norm, file, err);
+    if (rc == HOP_ERR_NOTFOUND)
+        rc = ramdisk_find_in_modules(rd, norm, file, err);
+    if (rc == HOP_OK && gzip_has_magic(file->data, file->size)) {
+        rc = ramdisk_gunzip(rd, file->data, file->size, &file->data, &file->size, err);
+        file->was_compressed = true;
+    }
+    if (rc) {
+        file->data = ramdisk_empty;
+        file->size = 0;
+        error_prefix(err, file->path);
+        return rc;
+    }
+    return HOP_OK;
+}
+
+int ramdisk_list_dir(const struct ramdisk *rd, const char *dir, cpio_list_fn fn,
+                     void *ctx, struct hop_error *err)
+{
+    if (!rd->archive)
+        return error_set(err, HOP_ERR_NOTFOUND, "%s: there is no ramdisk", dir);
+    int rc = cpio_list_dir(rd->archive, rd->archive_size, dir, fn, ctx, err);
+    if (rc < 0)
+        error_prefix(err, dir);
+    return rc;
+}

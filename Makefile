@@ -24,6 +24,9 @@ HOSTCC     ?= gcc
 FUZZCC     ?= clang
 PYTEST     ?= /usr/bin/python3 -m pytest
 FUZZ_SECONDS ?= 5
+# V=1 shows the full commands
+Q := $(if $(V),,@)
+say = $(if $(V),,@printf '  %-6s %s\n' $(1) $(2);)
 
 # --- the freestanding image --------------------------------------------------
 KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin \
@@ -36,8 +39,8 @@ KCFLAGS := $(filter-out -mcmodel=kernel,$(KCFLAGS)) -mcmodel=small
 KASFLAGS := -f elf64 -g -F dwarf -Iboot/ -Iarch/x86_64/
 KLDFLAGS := -nostdlib --gc-sections -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments -T linker.ld
 
-SRC_C    := $(sort $(wildcard src/*.c src/lib/*.c))
-HOST_SRC := $(filter-out src/lib/string.c,$(SRC_C))
+SRC_C    := $(sort $(wildcard src/*.c src/lib/*.c src/protos/*.c))
+HOST_SRC := $(SRC_C)
 ARCH_C   := $(sort $(wildcard arch/x86_64/*.c))
 ASM      := $(sort $(wildcard boot/*.asm arch/x86_64/*.asm))
 KOBJS    := $(patsubst %.c,$(BUILD)/k/%.o,$(SRC_C) $(ARCH_C)) \
@@ -47,14 +50,14 @@ all: $(BUILD)/hop.elf kernels
 
 $(BUILD)/k/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
+	$(call say,CC,$<)$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/k/%.o: %.asm
 	@mkdir -p $(dir $@)
-	$(NASM) $(KASFLAGS) -MD $(@:.o=.d) -MP $< -o $@
+	$(call say,NASM,$<)$(NASM) $(KASFLAGS) -MD $(@:.o=.d) -MP $< -o $@
 
 $(BUILD)/hop.elf: $(KOBJS) linker.ld
-	$(LD) $(KLDFLAGS) $(KOBJS) -o $@
+	$(call say,LD,$@)$(LD) $(KLDFLAGS) $(KOBJS) -o $@
 	@size $@ | tail -1 | awk '{printf "hop.elf: text %d data %d bss %d (total %d bytes)\n", $$1, $$2, $$3, $$4}'
 
 # --- test kernels (tests/qemu/kernels) ----------------------------------------
@@ -69,15 +72,15 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 
 $(BUILD)/host/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HCFLAGS) -MMD -MP -c $< -o $@
+	$(call say,HOSTCC,$<)$(HOSTCC) $(HCFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/host/libhop.a: $(HOBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	$(call say,AR,$@)ar rcs $@ $^
 
 $(BUILD)/unit/%: tests/unit/%.c $(BUILD)/host/libhop.a $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HCFLAGS) -Itests/unit -MMD -MP $< $(BUILD)/host/libhop.a -lcmocka -lz -o $@
+	$(call say,UNIT,$@)$(HOSTCC) $(HCFLAGS) -Itests/unit -MMD -MP $< $(BUILD)/host/libhop.a -lcmocka -lz -o $@
 
 unit: $(UNIT_BIN)
 	@tools/run-unit $(UNIT_BIN)
@@ -90,7 +93,7 @@ FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(HOST_SRC) $(wildcard src/*.h src/lib/*.h)
 	@mkdir -p $(dir $@)
-	$(FUZZCC) $(FCFLAGS) $< $(HOST_SRC) -o $@
+	$(call say,FUZZ,$@)$(FUZZCC) $(FCFLAGS) $< $(HOST_SRC) -o $@
 
 fuzz-build: $(FUZZ_BIN)
 
@@ -122,5 +125,6 @@ clean:
 
 .PHONY: all unit fuzz fuzz-build qemu-test deps run test bench clean kernels
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,5 +1,8 @@
 #include "hop.h"
 #include "console.h"
+#include "config.h"
+#include "menu.h"
+#include "ramdisk.h"
 #include "exitcode.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
@@ -50,10 +53,58 @@ void hop_print_bootinfo(const struct bootinfo *bi)
                 bi->fb.height, bi->fb.bpp, bi->fb.type, (unsigned long long)bi->fb.addr);
 }
 
-int hop_run(const struct bootinfo *bi, struct physmem *pm)
+static struct hop_config config;
+static struct ramdisk ramdisk;
+
+static const void *identity_view(void *ctx, paddr_t addr, size_t len)
 {
-    (void)pm;
+    (void)ctx;
+    if (addr == 0 || len > UINTPTR_MAX - addr)
+        return NULL;
+    return (const void *)(uintptr_t)addr;
+}
+
+/* Inflated files: from the top of RAM down, marked live. */
+static void *alloc_live(void *ctx, size_t size, size_t align)
+{
+    paddr_t at;
+    if (physmem_alloc(ctx, size, MAX(align, (size_t)PAGE_SIZE), ~(paddr_t)0, "inflated file",
+                      &at, NULL))
+        return NULL;
+    return (void *)(uintptr_t)at;
+}
+
+static int read_config(const struct bootinfo *bi, struct physmem *pm, struct hop_error *err)
+{
+    struct ramdisk_source src = { { identity_view, NULL }, alloc_live, pm, 0 };
+    config_init(&config);
+    int rc = config_parse_cmdline(&config, bi->cmdline, err);
+    rc = rc ? rc : ramdisk_open(&ramdisk, bi, &src, err);
+    if (rc)
+        return rc;
+    if (ramdisk.archive)
+        kprintf("hop: RAM disk: module %zu, %zu bytes%s\n", ramdisk.module_index,
+                ramdisk.archive_size, ramdisk.archive_was_compressed ? " (inflated)" : "");
+    struct ramdisk_file f;
+    rc = ramdisk_open_file(&ramdisk, config.config_path, &f, err);
+    if (rc == HOP_OK)
+        rc = config_parse_file(&config, (const char *)f.data, f.size, config.config_path, err);
+    else if (rc == HOP_ERR_NOTFOUND && !config.config_path_given)
+        rc = HOP_OK; /* no /hop.cfg: the command line alone */
+    return rc ? rc : config_finish(&config, err);
+}
+
+int hop_run(const struct bootinfo *bi, struct physmem *pm, const struct boot_machine *m)
+{
+    struct hop_error err = { 0 };
     hop_print_bootinfo(bi);
-    kprintf("hop: no kernel to boot\n");
-    return HOP_EXIT_NOTHING;
+    int rc = read_config(bi, pm, &err);
+    if (rc) {
+        kprintf("hop: %s\n", err.msg);
+        return rc == HOP_ERR_NOTFOUND && config.entry_count == 0 ? HOP_EXIT_NOTHING
+                                                                 : HOP_EXIT_ERROR;
+    }
+    struct boot_env env = { bi, pm, &ramdisk, m };
+    size_t first = menu_choose(&config, &(struct menu_input){ m->getc, m->now_ms });
+    return boot_all(&env, &config, first);
 }

@@ -6,8 +6,11 @@
 
 #include "bootinfo.h"
 #include "physmem.h"
+#include "boot.h"
 
-int hop_run(const struct bootinfo *bi, struct physmem *pm);
+/* Reads the configuration, opens the RAM disk, shows the menu and boots;
+ * returns an exit code (src/exitcode.h) only when nothing could be booted. */
+int hop_run(const struct bootinfo *bi, struct physmem *pm, const struct boot_machine *m);
 
 /* Prints the memory map and the modules. */
 void hop_print_bootinfo(const struct bootinfo *bi);

@@ -17,6 +17,44 @@ int physmem_reserve(struct physmem *pm, paddr_t start, paddr_t end, const char *
     return HOP_OK;
 }
 
+/* A range strictly containing [start, end) splits in two; count those first
+ * so that a full table fails before anything changed. */
+static bool physmem_release_fits(const struct physmem *pm, paddr_t start, paddr_t end)
+{
+    size_t splits = 0;
+    for (size_t i = 0; i < pm->live_count; i++)
+        if (pm->live[i].start < start && end < pm->live[i].end)
+            splits++;
+    return pm->live_count + splits <= PHYSMEM_MAX_LIVE;
+}
+
+int physmem_release(struct physmem *pm, paddr_t start, paddr_t end)
+{
+    if (end <= start)
+        return HOP_OK;
+    if (!physmem_release_fits(pm, start, end))
+        return HOP_ERR_LIMIT;
+    for (size_t i = 0; i < pm->live_count;) {
+        struct phys_range *r = &pm->live[i];
+        if (r->end <= start || end <= r->start) {
+            i++;
+        } else if (r->start < start && end < r->end) {
+            pm->live[pm->live_count++] = (struct phys_range){ end, r->end, r->what };
+            r->end = start;
+            i++;
+        } else if (r->start < start) {
+            r->end = start;
+            i++;
+        } else if (end < r->end) {
+            r->start = end;
+            i++;
+        } else {
+            *r = pm->live[--pm->live_count]; /* wholly released: drop it */
+        }
+    }
+    return HOP_OK;
+}
+
 const struct phys_range *physmem_find_live(const struct physmem *pm, paddr_t start, paddr_t end)
 {
     for (size_t i = 0; i < pm->live_count; i++)

@@ -7,7 +7,9 @@
 
 #include "bootinfo.h"
 
-#define PHYSMEM_MAX_LIVE 128
+/* 512: the modules (64), their copies placed for the kernel, page-table pages
+ * and the relocation plan's own ranges all live here. */
+#define PHYSMEM_MAX_LIVE 512
 #define PHYSMEM_LOW_LIMIT 0x100000u /* the first MiB: BIOS, real-mode data */
 
 struct phys_range {
@@ -26,6 +28,12 @@ void physmem_init(struct physmem *pm, const struct bootinfo *bi);
 
 /* Marks [start, end) live: never handed out.  Fails when the table is full. */
 int physmem_reserve(struct physmem *pm, paddr_t start, paddr_t end, const char *what);
+
+/* Makes [start, end) no longer live (for buffers needed only for a while,
+ * such as the relocation planner's scratch memory).  Trims or splits the live
+ * ranges it overlaps; fails with HOP_ERR_LIMIT, changing nothing, when a
+ * split needs a slot the table does not have. */
+int physmem_release(struct physmem *pm, paddr_t start, paddr_t end);
 
 /* True when [start, end) lies in usable RAM and touches no live range. */
 bool physmem_is_free(const struct physmem *pm, paddr_t start, paddr_t end);

@@ -13,6 +13,11 @@ void machine_enable_debug_exit(void)
     debug_exit_enabled = true;
 }
 
+bool machine_debug_exit_enabled(void)
+{
+    return debug_exit_enabled;
+}
+
 void machine_debug_exit(int code)
 {
     if (debug_exit_enabled)

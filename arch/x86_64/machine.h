@@ -10,6 +10,7 @@
  * isa-debug-exit port so that test runs end by themselves. */
 void machine_enable_debug_exit(void);
 void machine_debug_exit(int code);
+bool machine_debug_exit_enabled(void);
 __attribute__((noreturn)) void hop_halt(int code);
 
 /* Identity-maps all RAM in the map above the 4 GiB that the entry code

@@ -11,6 +11,9 @@
 #include "bootinfo.h"
 #include "physmem.h"
 #include "hop.h"
+#include "boot_machine.h"
+#include "crc32c_hw.h"
+#include "timer.h"
 #include "lib/string.h"
 
 #define HOP_VERSION "0.1"
@@ -87,5 +90,7 @@ void hop_main(uint32_t magic, uint32_t info)
         kprintf("hop: setting up memory: %s\n", err.msg[0] ? err.msg : "too many live ranges");
         hop_halt(HOP_EXIT_ERROR);
     }
-    hop_halt(hop_run(&boot_info, &phys_mem));
+    timer_calibrate();
+    crc32c_hw_install();
+    hop_halt(hop_run(&boot_info, &phys_mem, &x86_boot_machine));
 }

@@ -1,5 +1,5 @@
 /* The few C library string functions hop uses.  On the host the C library
- * provides them; in the freestanding image src/lib/string.c does. */
+ * provides them; in the freestanding image arch/x86_64/string.c does. */
 #ifndef HOP_STRING_H
 #define HOP_STRING_H
 

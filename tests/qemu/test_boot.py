@@ -3,12 +3,12 @@ small and large memory and one or four CPUs, and prints a memory map that
 matches what QEMU really gave the guest."""
 import pytest
 
-from conftest import (EXIT_NOTHING, EXIT_PASS, GIB, MIB, hop_run, kernel, parse_size,
+from conftest import (EXIT_PASS, GIB, MIB, hop_run, kernel, parse_size,
                       qemu_ram_split)
 
 ROUTES = ["qemu-kernel", "grub-bios", "grub-efi"]
 MACHINES = ["pc", "q35"]
-SHAPES = [("128M", 1), ("6G", 4)]
+SHAPES = [("128M", 1), ("128M", 4), ("6G", 1), ("6G", 4)]
 
 # Firmware keeps a little RAM for itself (SeaBIOS: EBDA and tables; OVMF:
 # runtime services, ACPI, NVS).  More than this missing means a parsing bug.
@@ -46,8 +46,10 @@ def test_boot_lists_map_and_modules(route, machine, mem, smp):
     k = kernel("demo")
     run = hop_run(k, "--cmdline", "demo args", via=route, machine=machine, mem=mem, smp=smp,
                   timeout=120 if route == "grub-efi" else 60)
-    assert run.rc == EXIT_NOTHING, run
+    assert run.rc == EXIT_PASS, run
     assert "hop 0.1: loaded by" in run.out
+    assert 'demo: command line "demo args"' in run.out
+    assert "tk: 1 checks, 0 failed: PASS" in run.out
     check_map(run, route, machine, parse_size(mem))
     mods = run.modules()
     assert len(mods) == 1, run

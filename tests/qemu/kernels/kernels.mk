@@ -5,22 +5,22 @@ TK_BUILD  := $(BUILD)/tests/kernels
 TK_CC     ?= gcc
 TK_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -m32 -march=i686 -ffreestanding \
 	-fno-builtin -nostdlib -fno-stack-protector -fno-pic -fno-pie -mgeneral-regs-only \
-	-fno-asynchronous-unwind-tables -Isrc -I$(TK_DIR)
-TK_LIB_SRC := $(TK_DIR)/tk.c $(TK_DIR)/tk_libgcc.c src/bootinfo.c src/lib/fmt.c src/lib/error.c src/lib/string.c
+	-fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns -Isrc -I$(TK_DIR)
+TK_LIB_SRC := $(TK_DIR)/tk.c $(TK_DIR)/tk_libgcc.c $(TK_DIR)/tk_string.c src/bootinfo.c src/lib/fmt.c src/lib/error.c
 TK_LIB_OBJ := $(patsubst %.c,$(TK_BUILD)/obj/%.o,$(TK_LIB_SRC)) $(TK_BUILD)/obj/tk_entry.o
 TK_NAMES  := $(patsubst $(TK_DIR)/%.c,%,$(filter-out $(TK_DIR)/tk%,$(wildcard $(TK_DIR)/*.c)))
 TK_ELFS   := $(patsubst %,$(TK_BUILD)/%.elf,$(TK_NAMES))
 
 $(TK_BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(TK_CC) $(TK_CFLAGS) -MMD -MP -c $< -o $@
+	$(call say,TKCC,$<)$(TK_CC) $(TK_CFLAGS) -MMD -MP -c $< -o $@
 
 $(TK_BUILD)/obj/tk_entry.o: $(TK_DIR)/tk_entry.asm boot/multiboot.inc
 	@mkdir -p $(dir $@)
-	$(NASM) -f elf32 -Iboot/ $< -o $@
+	$(call say,NASM,$<)$(NASM) -f elf32 -Iboot/ $< -o $@
 
 $(TK_BUILD)/%.elf: $(TK_BUILD)/obj/$(TK_DIR)/%.o $(TK_LIB_OBJ) $(TK_DIR)/kernel.ld
-	ld -m elf_i386 -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
+	$(call say,TKLD,$@)ld -m elf_i386 -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
 		-T $(TK_DIR)/kernel.ld $< $(TK_LIB_OBJ) -o $@
 
 kernels: $(TK_ELFS)

@@ -1,0 +1,261 @@
+/* The boot of one entry, step by step; each step returns an error that names
+ * the file and what was wrong, and boot_all tries the next entry. */
+#include "boot_attempt.h"
+#include "console.h"
+#include "exitcode.h"
+#include "lib/fmt.h"
+#include "lib/string.h"
+
+#define XEN_NOTE_NAME "Xen"
+#define LINUX_NOTE_NAME "Linux"
+#define MB_INFO_LIMIT (4ull << 30) /* 32-bit protocols: everything below 4 GiB */
+
+static struct boot_attempt attempt;
+
+static paddr_t ptr_paddr(const void *p)
+{
+    return (paddr_t)(uintptr_t)p;
+}
+
+static bool has_note(const struct elf_image *elf, const char *name)
+{
+    struct elf_note_iter it = { 0 };
+    struct elf_note n;
+    size_t len = strlen(name) + 1;
+    while (elf_note_next(elf, &it, &n))
+        if (n.namesz == len && !memcmp(n.name, name, len))
+            return true;
+    return false;
+}
+
+/* multiboot2 header, else multiboot1, else a PVH entry note, else a Linux
+ * vmlinux (its "Linux" notes), else plain ELF; a config entry may force one. */
+static enum config_protocol detect_protocol(const struct boot_attempt *a)
+{
+    const void *desc;
+    size_t len;
+    if (a->entry->protocol != CONFIG_PROTO_AUTO)
+        return a->entry->protocol;
+    if (a->has_mb2)
+        return CONFIG_PROTO_MULTIBOOT2;
+    if (a->has_mb1)
+        return CONFIG_PROTO_MULTIBOOT1;
+    if (elf_find_note(&a->elf, XEN_NOTE_NAME, XEN_ELFNOTE_PHYS32_ENTRY, &desc, &len) == HOP_OK)
+        return CONFIG_PROTO_PVH;
+    if (has_note(&a->elf, LINUX_NOTE_NAME))
+        return CONFIG_PROTO_LINUX;
+    return CONFIG_PROTO_ELF;
+}
+
+static int read_kernel(struct boot_attempt *a, struct hop_error *err)
+{
+    const char *path = a->entry->kernel;
+    int rc = ramdisk_open_file(a->env->rd, path, &a->kernel, err);
+    if (rc)
+        return rc;
+    /* A header that is there but wrong (bad checksum, unknown required
+     * tag) fails the kernel, as it would under GRUB. */
+    rc = mb2_header_find(&a->mb2, a->kernel.data, a->kernel.size, path, err);
+    if (rc && rc != HOP_ERR_NOTFOUND)
+        return rc;
+    a->has_mb2 = rc == HOP_OK;
+    rc = mb1_header_find(&a->mb1, a->kernel.data, a->kernel.size, path, err);
+    if (rc && rc != HOP_ERR_NOTFOUND)
+        return rc;
+    a->has_mb1 = rc == HOP_OK;
+    /* A multiboot kernel with load addresses need not be ELF at all. */
+    bool aout = (a->has_mb2 && mb2_header_has(&a->mb2, MB2_HEADER_TAG_ADDRESS)) ||
+                (a->has_mb1 && a->mb1.has_addresses);
+    rc = elf_parse(&a->elf, a->kernel.data, a->kernel.size, path, err);
+    if (rc && !aout)
+        return rc;
+    if (rc)
+        a->elf.segment_count = 0;
+    a->proto = detect_protocol(a);
+    return HOP_OK;
+}
+
+/* Where the kernel's bytes go: the multiboot address fields when the chosen
+ * protocol has them (the a.out kludge), else the ELF PT_LOADs by p_paddr. */
+static int add_kernel_segments(struct boot_attempt *a, struct hop_error *err)
+{
+    const struct mb_load_layout *l = NULL;
+    if (a->proto == CONFIG_PROTO_MULTIBOOT2 && a->has_mb2 &&
+        mb2_header_has(&a->mb2, MB2_HEADER_TAG_ADDRESS))
+        l = &a->mb2.layout;
+    else if (a->proto == CONFIG_PROTO_MULTIBOOT1 && a->has_mb1 && a->mb1.has_addresses)
+        l = &a->mb1.layout;
+    if (l)
+        return kimage_add_fixed(&a->k, l->load_addr, ptr_paddr(a->kernel.data + l->file_offset),
+                                l->load_size, l->mem_end - l->load_addr, a->entry->kernel, err);
+    if (a->elf.segment_count == 0)
+        return error_set(err, HOP_ERR_INVALID, "%s: not an ELF file and no load addresses",
+                         a->entry->kernel);
+    for (size_t i = 0; i < a->elf.segment_count; i++) {
+        const struct elf_segment *s = &a->elf.segments[i];
+        int rc = kimage_add_fixed(&a->k, s->paddr, ptr_paddr(a->kernel.data + s->offset),
+                                  s->filesz, s->memsz, a->entry->kernel, err);
+        if (rc)
+            return rc;
+    }
+    return HOP_OK;
+}
+
+/* Entry point: the multiboot entry fields, else e_entry through the ELF's
+ * virtual->physical rule. */
+static int find_entry(struct boot_attempt *a, struct hop_error *err)
+{
+    if (a->proto == CONFIG_PROTO_MULTIBOOT2 && a->has_mb2 &&
+        mb2_header_has(&a->mb2, MB2_HEADER_TAG_ENTRY_ADDRESS)) {
+        a->entry_paddr = a->mb2.entry_addr;
+        return HOP_OK;
+    }
+    if (a->proto == CONFIG_PROTO_MULTIBOOT1 && a->has_mb1 && a->mb1.has_addresses) {
+        a->entry_paddr = a->mb1.entry_addr;
+        return HOP_OK;
+    }
+    uint64_t e;
+    int rc = elf_entry_paddr(&a->elf, &e, err);
+    a->entry_paddr = e;
+    return rc;
+}
+
+/* Modules: each a placed copy, page-aligned below 4 GiB, or left where the
+ * loader put it when that is already suitable. */
+static int add_modules(struct boot_attempt *a, struct hop_error *err)
+{
+    a->module_count = 0;
+    for (size_t i = 0; i < a->entry->module_count; i++) {
+        const struct config_module *cm = &a->entry->modules[i];
+        struct boot_attempt_module *m = &a->modules[a->module_count];
+        int rc = ramdisk_open_file(a->env->rd, cm->path, &m->file, err);
+        if (rc)
+            return rc;
+        m->cmdline = cm->cmdline[0] ? cm->cmdline : cm->path;
+        struct kimage_place_req req = {
+            .size = ALIGN_UP((uint64_t)m->file.size, PAGE_SIZE),
+            .align = PAGE_SIZE,
+            .max_end = MB_INFO_LIMIT,
+            .src = ptr_paddr(m->file.data),
+            .filesz = m->file.size,
+            .flags = KIMAGE_PLACE_KEEP,
+            .name = cm->path,
+        };
+        if (req.size == 0)
+            req.size = PAGE_SIZE; /* an empty module still gets an address */
+        rc = kimage_add_placed(&a->k, &req, &m->placed, err);
+        if (rc)
+            return rc;
+        a->module_count++;
+    }
+    return HOP_OK;
+}
+
+static paddr_t ram_end(const struct bootinfo *bi)
+{
+    paddr_t end = 0;
+    for (size_t i = 0; i < bi->map_count; i++)
+        if (bi->map[i].type != MEM_RESERVED && bi->map[i].type != MEM_BAD)
+            end = MAX(end, bi->map[i].end);
+    return end;
+}
+
+static void print_plan(const struct boot_attempt *a)
+{
+    const struct kimage_stats *s = &a->k.stats;
+    kprintf("hop: plan: %zu segment(s) (%zu loaded now, %zu by the trampoline), %zu placed "
+            "(%zu in place), %zu op(s)\n",
+            s->fixed_count, s->direct_count, s->deferred_count, s->placed_count,
+            s->in_place_count, s->op_count);
+    kprintf("hop: plan: data %llu bytes, copied %llu at load + %llu in trampoline, zeroed %llu, "
+            "bounced %llu (%llu pages), copy amplification %u.%03u, extra memory %llu bytes\n",
+            (unsigned long long)s->data_bytes, (unsigned long long)s->load_copy_bytes,
+            (unsigned long long)s->trampoline_copy_bytes, (unsigned long long)s->zero_bytes,
+            (unsigned long long)s->bounce_bytes, (unsigned long long)s->bounce_pages,
+            s->copy_permille / 1000, s->copy_permille % 1000,
+            (unsigned long long)s->extra_bytes);
+}
+
+static int plan_and_load(struct boot_attempt *a, struct hop_error *err)
+{
+    const struct boot_machine *m = a->env->machine;
+    int rc = kimage_set_control(&a->k, m->control_size(a->max_addr), PAGE_SIZE, err);
+    rc = rc ? rc : kimage_plan(&a->k, err);
+    if (rc)
+        return rc;
+    print_plan(a);
+    m->prepare(&a->k, a->max_addr);
+    return kimage_load(&a->k, err);
+}
+
+static const void *identity(void *ctx, paddr_t addr, size_t len)
+{
+    (void)ctx;
+    (void)len;
+    return (const void *)(uintptr_t)addr;
+}
+
+static void *identity_rw(void *ctx, paddr_t addr, size_t len)
+{
+    (void)ctx;
+    (void)len;
+    return (void *)(uintptr_t)addr;
+}
+
+int boot_entry(const struct boot_env *env, const struct config_entry *entry, struct hop_error *err)
+{
+    struct boot_attempt *a = &attempt;
+    memset(a, 0, sizeof(*a));
+    a->env = env;
+    a->entry = entry;
+    a->max_addr = ram_end(env->bi);
+    (void)identity;
+
+    int rc = read_kernel(a, err);
+    if (rc)
+        return rc;
+    const struct boot_proto_ops *ops = boot_proto_ops(a->proto);
+    if (!ops)
+        return error_set(err, HOP_ERR_UNSUPPORTED, "%s: protocol %s is not supported yet",
+                         entry->kernel, config_protocol_name(a->proto));
+    kprintf("hop: %s: %zu bytes%s, protocol %s\n", entry->kernel, a->kernel.size,
+            a->kernel.was_compressed ? " (inflated)" : "", ops->name);
+    kimage_init(&a->k, env->bi, env->pm, &(struct phys_rw){ identity_rw, NULL });
+    rc = add_kernel_segments(a, err);
+    rc = rc ? rc : find_entry(a, err);
+    rc = rc ? rc : add_modules(a, err);
+    rc = rc ? rc : ops->prepare(a, err);
+    rc = rc ? rc : plan_and_load(a, err);
+    if (rc)
+        return rc;
+    struct boot_handoff h = { .protocol = ops->name };
+    rc = ops->finish(a, &h, err);
+    if (rc)
+        return rc;
+    kprintf("hop: jumping to %s kernel at 0x%llx\n", h.protocol, (unsigned long long)h.entry);
+    env->machine->jump(&a->k, &h);
+    return error_set(err, HOP_ERR_INVALID, "the jump returned");
+}
+
+int boot_all(const struct boot_env *env, const struct hop_config *cfg, size_t first)
+{
+    static struct hop_error reasons[CONFIG_MAX_ENTRIES];
+    size_t n = cfg->entry_count;
+    for (size_t k = 0; k < n; k++) {
+        size_t i = (first + k) % n;
+        const struct config_entry *e = &cfg->entries[i];
+        size_t live = env->pm->live_count;
+        uint64_t allocated = env->pm->allocated;
+        kprintf("hop: booting entry %zu \"%s\": %s\n", i, e->title, e->kernel);
+        boot_entry(env, e, &reasons[i]);
+        kprintf("hop: entry %zu \"%s\" failed: %s\n", i, e->title, reasons[i].msg);
+        env->pm->live_count = live; /* give back what the attempt took */
+        env->pm->allocated = allocated;
+    }
+    kprintf("hop: no entry could be booted:\n");
+    for (size_t k = 0; k < n; k++) {
+        size_t i = (first + k) % n;
+        kprintf("hop:   %zu \"%s\": %s\n", i, cfg->entries[i].title, reasons[i].msg);
+    }
+    return HOP_EXIT_ERROR;
+}

@@ -1,0 +1,45 @@
+/* One attempt at booting an entry: the state boot.c and the protocol glue
+ * (src/boot_proto.c) share.  Large; lives in static storage. */
+#ifndef HOP_BOOT_ATTEMPT_H
+#define HOP_BOOT_ATTEMPT_H
+
+#include "boot.h"
+#include "elf.h"
+#include "mbheader.h"
+
+struct boot_attempt_module {
+    struct ramdisk_file file;
+    const char *cmdline;
+    size_t placed; /* index in k.placed */
+};
+
+struct boot_attempt {
+    const struct boot_env *env;
+    const struct config_entry *entry;
+    enum config_protocol proto;
+    struct ramdisk_file kernel;
+    struct elf_image elf;
+    bool has_mb1, has_mb2;
+    struct mb1_header mb1;
+    struct mb2_header mb2;
+    paddr_t entry_paddr;       /* where the kernel is entered */
+    paddr_t max_addr;          /* end of RAM: what the trampoline maps */
+    struct boot_attempt_module modules[CONFIG_MAX_MODULES + 1];
+    size_t module_count;
+    size_t info_placed;        /* the protocol's info block in k.placed */
+    uint64_t info_size;
+    struct kimage k;
+};
+
+/* Protocol glue: before the plan, add the protocol's placed items (its info
+ * block) and check what the kernel demands; after kimage_load, write them
+ * and fill the entry state. */
+struct boot_proto_ops {
+    const char *name;
+    int (*prepare)(struct boot_attempt *a, struct hop_error *err);
+    int (*finish)(struct boot_attempt *a, struct boot_handoff *h, struct hop_error *err);
+};
+
+const struct boot_proto_ops *boot_proto_ops(enum config_protocol proto);
+
+#endif

@@ -1,0 +1,137 @@
+/* The protocol glue between an attempt (src/boot.c) and the info builders
+ * (src/protos/): which info block to place, how big, and the entry state.
+ * docs/protocols.md describes each protocol's entry state. */
+#include "boot_attempt.h"
+#include "protos/handoff.h"
+#include "lib/string.h"
+
+#define HOP_LOADER_NAME "hop 0.1"
+#define INFO_LIMIT_32 HANDOFF_LIMIT_4GIB
+#define INFO_ALIGN HANDOFF_BUF_ALIGN
+#define LINUX_BOOT_PARAMS_ALIGN PAGE_SIZE
+
+static struct handoff_module handoff_modules[CONFIG_MAX_MODULES + 1];
+static struct phys_range handoff_reserved[CONFIG_MAX_MODULES + 2];
+static struct handoff_input handoff_in;
+
+/* The input every builder reads; module and info addresses are final once
+ * the plan is made (before, they only size the block). */
+static const struct handoff_input *handoff_input(struct boot_attempt *a)
+{
+    struct handoff_input *in = &handoff_in;
+    size_t r = 0;
+    memset(in, 0, sizeof(*in));
+    in->bi = a->env->bi;
+    in->cmdline = a->entry->cmdline;
+    in->loader_name = HOP_LOADER_NAME;
+    for (size_t i = 0; i < a->module_count; i++) {
+        const struct kimage_placed *p = &a->k.placed[a->modules[i].placed];
+        handoff_modules[i] = (struct handoff_module){ p->addr, p->addr + a->modules[i].file.size,
+                                                      a->modules[i].cmdline };
+        handoff_reserved[r++] = (struct phys_range){ p->addr, p->addr + p->req.size, "module" };
+    }
+    if (a->info_size) {
+        const struct kimage_placed *p = &a->k.placed[a->info_placed];
+        handoff_reserved[r++] = (struct phys_range){ p->addr, p->addr + p->req.size, "boot info" };
+    }
+    in->modules = handoff_modules;
+    in->module_count = a->module_count;
+    in->reserved = handoff_reserved;
+    in->reserved_count = r;
+    return in;
+}
+
+static int place_info(struct boot_attempt *a, uint64_t size, uint64_t align, paddr_t max_end,
+                      struct hop_error *err)
+{
+    struct kimage_place_req req = { .size = size, .align = align, .max_end = max_end,
+                                    .name = "boot info" };
+    a->info_size = size;
+    return kimage_add_placed(&a->k, &req, &a->info_placed, err);
+}
+
+static void *info_buffer(struct boot_attempt *a, paddr_t *addr)
+{
+    *addr = a->k.placed[a->info_placed].addr;
+    return (void *)(uintptr_t)*addr;
+}
+
+/* --- multiboot2 and plain ELF (which gets a multiboot2 info block) --- */
+
+static int mb2_prepare(struct boot_attempt *a, struct hop_error *err)
+{
+    const struct handoff_input *in = handoff_input(a);
+    if (a->has_mb2) {
+        int rc = mb2_check_requests(&a->mb2, in, err);
+        if (rc)
+            return rc;
+    }
+    return place_info(a, mb2_info_size(in), INFO_ALIGN, INFO_LIMIT_32, err);
+}
+
+static int mb2_write(struct boot_attempt *a, paddr_t *addr, struct hop_error *err)
+{
+    size_t used;
+    void *buf = info_buffer(a, addr);
+    int rc = mb2_build_info(handoff_input(a), buf, a->info_size, *addr, &used, err);
+    return rc ? rc : kimage_placed_seal(&a->k, a->info_placed, err);
+}
+
+static int mb2_finish(struct boot_attempt *a, struct boot_handoff *h, struct hop_error *err)
+{
+    paddr_t info;
+    int rc = mb2_write(a, &info, err);
+    *h = (struct boot_handoff){ .mode = BOOT_MODE_PROT32, .entry = a->entry_paddr,
+                                .rax = MB2_BOOTLOADER_MAGIC, .rbx = info, .protocol = "multiboot2" };
+    return rc;
+}
+
+/* Plain ELF: ELF64 in long mode, ELF32 in protected mode; either way RAX =
+ * the multiboot2 magic and RBX = RDI = a multiboot2 info block. */
+static int elf_finish(struct boot_attempt *a, struct boot_handoff *h, struct hop_error *err)
+{
+    paddr_t info;
+    int rc = mb2_write(a, &info, err);
+    *h = (struct boot_handoff){ .mode = a->elf.elf_class == 64 ? BOOT_MODE_LONG : BOOT_MODE_PROT32,
+                                .entry = a->entry_paddr, .rax = MB2_BOOTLOADER_MAGIC,
+                                .rbx = info, .rdi = info, .protocol = "elf" };
+    return rc;
+}
+
+/* --- multiboot1 --- */
+
+static int mb1_prepare(struct boot_attempt *a, struct hop_error *err)
+{
+    const struct handoff_input *in = handoff_input(a);
+    if (a->has_mb1) {
+        int rc = mb1_check_requests(&a->mb1, in, err);
+        if (rc)
+            return rc;
+    }
+    return place_info(a, mb1_info_size(in), INFO_ALIGN, INFO_LIMIT_32, err);
+}
+
+static int mb1_finish(struct boot_attempt *a, struct boot_handoff *h, struct hop_error *err)
+{
+    paddr_t info;
+    size_t used;
+    void *buf = info_buffer(a, &info);
+    int rc = mb1_build_info(handoff_input(a), buf, a->info_size, info, &used, err);
+    rc = rc ? rc : kimage_placed_seal(&a->k, a->info_placed, err);
+    *h = (struct boot_handoff){ .mode = BOOT_MODE_PROT32, .entry = a->entry_paddr,
+                                .rax = MB1_BOOTLOADER_MAGIC, .rbx = info, .protocol = "multiboot1" };
+    return rc;
+}
+
+static const struct boot_proto_ops proto_table[] = {
+    [CONFIG_PROTO_MULTIBOOT2] = { "multiboot2", mb2_prepare, mb2_finish },
+    [CONFIG_PROTO_MULTIBOOT1] = { "multiboot1", mb1_prepare, mb1_finish },
+    [CONFIG_PROTO_ELF] = { "elf", mb2_prepare, elf_finish },
+};
+
+const struct boot_proto_ops *boot_proto_ops(enum config_protocol proto)
+{
+    if ((size_t)proto >= ARRAY_SIZE(proto_table) || !proto_table[proto].name)
+        return NULL;
+    return &proto_table[proto];
+}

@@ -1,0 +1,292 @@
+/* The multiboot1 boot information (Multiboot Specification 0.6.96, section
+ * 3.3 "Boot information format"): a fixed structure whose flags say which
+ * fields are valid, pointing at the module list, the memory map and the
+ * strings.  Every address is 32-bit, so the block and the modules lie below
+ * 4 GiB; the memory map's entries are 64-bit and list RAM above it too. */
+#include "protos/handoff.h"
+
+#include "lib/fmt.h"
+#include "lib/string.h"
+
+#define MB1_PROTO "multiboot1 info"
+#define MB1_INFO_ALIGN 8 /* 4 would do: every field is at most 32-bit aligned */
+
+/* 3.3: the flags word, one bit per valid field group. */
+enum mb1_info_flag {
+    MB1_INFO_MEMORY = 1u << 0,      /* mem_lower, mem_upper */
+    MB1_INFO_BOOT_DEVICE = 1u << 1,
+    MB1_INFO_CMDLINE = 1u << 2,
+    MB1_INFO_MODS = 1u << 3,        /* mods_count, mods_addr */
+    MB1_INFO_AOUT_SYMS = 1u << 4,
+    MB1_INFO_ELF_SHDR = 1u << 5,
+    MB1_INFO_MMAP = 1u << 6,        /* mmap_length, mmap_addr */
+    MB1_INFO_DRIVES = 1u << 7,
+    MB1_INFO_CONFIG_TABLE = 1u << 8,
+    MB1_INFO_LOADER_NAME = 1u << 9,
+    MB1_INFO_APM = 1u << 10,
+    MB1_INFO_VBE = 1u << 11,
+    MB1_INFO_FRAMEBUFFER = 1u << 12,
+};
+
+/* 3.3, the structure EBX points at. */
+struct mb1_boot_info {
+    uint32_t flags;
+    uint32_t mem_lower, mem_upper; /* KiB */
+    uint32_t boot_device;
+    uint32_t cmdline;
+    uint32_t mods_count, mods_addr;
+    uint32_t syms[4];
+    uint32_t mmap_length, mmap_addr; /* length in bytes */
+    uint32_t drives_length, drives_addr;
+    uint32_t config_table;
+    uint32_t boot_loader_name;
+    uint32_t apm_table;
+    uint32_t vbe_control_info, vbe_mode_info;
+    uint16_t vbe_mode, vbe_interface_seg, vbe_interface_off, vbe_interface_len;
+    uint64_t framebuffer_addr;
+    uint32_t framebuffer_pitch, framebuffer_width, framebuffer_height;
+    uint8_t framebuffer_bpp, framebuffer_type;
+    uint8_t color_info[6];
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct mb1_boot_info) == 116, "3.3: 116 bytes");
+_Static_assert(offsetof(struct mb1_boot_info, mmap_length) == 44, "3.3 mmap_length");
+_Static_assert(offsetof(struct mb1_boot_info, boot_loader_name) == 64, "3.3 name");
+_Static_assert(offsetof(struct mb1_boot_info, framebuffer_addr) == 88, "3.3 fb addr");
+_Static_assert(offsetof(struct mb1_boot_info, color_info) == 110, "3.3 color_info");
+
+struct mb1_module { /* 3.3, mods_addr */
+    uint32_t mod_start, mod_end; /* end exclusive */
+    uint32_t string;
+    uint32_t reserved;
+} __attribute__((packed));
+
+/* 3.3, mmap_addr: size counts the bytes after itself (20 here).  mmap_addr
+ * points at the size field, as GRUB and the specification's example kernel
+ * have it. */
+struct mb1_mmap_entry {
+    uint32_t size;
+    uint64_t base_addr, length;
+    uint32_t type;
+} __attribute__((packed));
+
+#define MB1_MMAP_ENTRY_SIZE_FIELD (sizeof(struct mb1_mmap_entry) - sizeof(uint32_t))
+
+/* color_info of a direct-color and of an indexed framebuffer. */
+struct mb1_fb_rgb {
+    uint8_t red_pos, red_size, green_pos, green_size, blue_pos, blue_size;
+} __attribute__((packed));
+
+struct mb1_fb_palette {
+    uint32_t palette_addr;
+    uint16_t num_colors;
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct mb1_module) == 16, "3.3 module");
+_Static_assert(sizeof(struct mb1_mmap_entry) == 24, "3.3 mmap entry");
+_Static_assert(sizeof(struct mb1_fb_rgb) == 6, "3.3 color_info (RGB)");
+_Static_assert(sizeof(struct mb1_fb_palette) == 6, "3.3 color_info (indexed)");
+
+/* ==========================================================================
+ * Laying out the block
+ * ========================================================================== */
+
+/* Addresses inside the block fit 32 bits: hbuf_finish keeps it below 4 GiB. */
+static uint32_t mb1_addr(const struct handoff_buf *b, size_t off)
+{
+    return (uint32_t)hbuf_paddr(b, off);
+}
+
+static void mb1_put_framebuffer(struct mb1_boot_info *info, const struct framebuffer *fb)
+{
+    info->flags |= MB1_INFO_FRAMEBUFFER;
+    info->framebuffer_addr = fb->addr;
+    info->framebuffer_pitch = fb->pitch;
+    info->framebuffer_width = fb->width;
+    info->framebuffer_height = fb->height;
+    info->framebuffer_bpp = fb->bpp;
+    info->framebuffer_type = fb->type;
+    if (fb->type == FB_RGB) {
+        struct mb1_fb_rgb c = { fb->red_pos, fb->red_size, fb->green_pos,
+                                fb->green_size, fb->blue_pos, fb->blue_size };
+        memcpy(info->color_info, &c, sizeof(c));
+    }
+    /* Indexed: hop keeps no palette, so palette_addr and num_colors stay
+     * 0.  EGA text: no color_info. */
+}
+
+/* map->entries is NULL while measuring. */
+static size_t mb1_put_mmap(struct handoff_buf *b, const struct handoff_map *map)
+{
+    size_t off = hbuf_alloc_array(b, map->count, sizeof(struct mb1_mmap_entry),
+                                  MB1_INFO_ALIGN);
+    for (size_t i = 0; map->entries && i < map->count; i++) {
+        const struct mem_region *r = &map->entries[i];
+        struct mb1_mmap_entry e = { .size = MB1_MMAP_ENTRY_SIZE_FIELD,
+                                    .base_addr = r->start,
+                                    .length = r->end - r->start, .type = r->type };
+        hbuf_write(b, off + i * sizeof(e), &e, sizeof(e));
+    }
+    return off;
+}
+
+/* The module list, then each module's string. */
+static size_t mb1_put_modules(struct handoff_buf *b, const struct handoff_input *in)
+{
+    size_t list = hbuf_alloc_array(b, in->module_count, sizeof(struct mb1_module),
+                                   MB1_INFO_ALIGN);
+    for (size_t i = 0; i < in->module_count; i++) {
+        const struct handoff_module *m = &in->modules[i];
+        size_t str = hbuf_string(b, m->cmdline);
+        struct mb1_module e = { .mod_start = (uint32_t)m->start,
+                                .mod_end = (uint32_t)m->end,
+                                .string = mb1_addr(b, str) };
+        hbuf_write(b, list + i * sizeof(e), &e, sizeof(e));
+    }
+    return list;
+}
+
+static void mb1_lay_out(struct handoff_buf *b, const struct handoff_input *in,
+                        const struct handoff_map *map)
+{
+    const struct framebuffer *fb = handoff_framebuffer(in->bi);
+    struct mb1_boot_info info = { .flags = MB1_INFO_MEMORY | MB1_INFO_CMDLINE |
+                                           MB1_INFO_MODS | MB1_INFO_LOADER_NAME };
+    uint32_t lower_kib, upper_kib;
+    size_t at = hbuf_alloc(b, sizeof(info), MB1_INFO_ALIGN);
+    handoff_meminfo(in->bi, &lower_kib, &upper_kib);
+    info.mem_lower = lower_kib;
+    info.mem_upper = upper_kib;
+    if (map->count) {
+        info.flags |= MB1_INFO_MMAP;
+        info.mmap_addr = mb1_addr(b, mb1_put_mmap(b, map));
+        info.mmap_length = (uint32_t)(map->count * sizeof(struct mb1_mmap_entry));
+    }
+    /* The list of 16-byte entries ends below 4 GiB (hbuf_finish), so the
+     * count fits; a larger one fails there. */
+    info.mods_count = (uint32_t)in->module_count;
+    if (in->module_count)
+        info.mods_addr = mb1_addr(b, mb1_put_modules(b, in));
+    info.cmdline = mb1_addr(b, hbuf_string(b, in->cmdline));
+    info.boot_loader_name = mb1_addr(b, hbuf_string(b, in->loader_name));
+    if (fb)
+        mb1_put_framebuffer(&info, fb);
+    hbuf_write(b, at, &info, sizeof(info));
+}
+
+/* ==========================================================================
+ * Entry points
+ * ========================================================================== */
+
+static int mb1_check_input(const struct handoff_input *in, struct hop_error *err)
+{
+    int rc = handoff_check_input(in, MB1_PROTO, err);
+    if (rc != HOP_OK)
+        return rc;
+    for (size_t i = 0; i < in->module_count; i++)
+        if (in->modules[i].end > UINT32_MAX)
+            return error_set(err, HOP_ERR_RANGE,
+                             MB1_PROTO ": module %zu (0x%llx-0x%llx) not below 4 GiB: "
+                             "multiboot1 addresses are 32-bit", i,
+                             (unsigned long long)in->modules[i].start,
+                             (unsigned long long)in->modules[i].end);
+    return HOP_OK;
+}
+
+size_t mb1_info_size(const struct handoff_input *in)
+{
+    if (handoff_check_input(in, MB1_PROTO, NULL) != HOP_OK)
+        return 0;
+    struct handoff_buf b;
+    struct handoff_map map = { NULL, handoff_map_max_entries(in, 0) };
+    hbuf_init(&b, NULL, 0, 0);
+    mb1_lay_out(&b, in, &map);
+    return b.overflow ? SIZE_MAX : b.used;
+}
+
+/* The info and everything in in->reserved are marked reserved: see
+ * docs/protocols.md, "Memory maps". */
+int mb1_build_info(const struct handoff_input *in, void *buf, size_t cap,
+                   paddr_t buf_paddr, size_t *used, struct hop_error *err)
+{
+    struct handoff_buf b;
+    struct handoff_map map;
+    int rc;
+    *used = 0;
+    if ((rc = mb1_check_input(in, err)) != HOP_OK ||
+        (rc = handoff_check_buf(buf_paddr, HANDOFF_LIMIT_4GIB, MB1_PROTO, err)) != HOP_OK)
+        return rc;
+    struct handoff_marking mk = {
+        .own = handoff_own_range(buf_paddr, mb1_info_size(in)), .mark_own = true };
+    if ((rc = handoff_map_build(in, &mk, &map, err)) != HOP_OK)
+        return rc;
+    hbuf_init(&b, buf, cap, buf_paddr);
+    mb1_lay_out(&b, in, &map);
+    return hbuf_finish(&b, MB1_PROTO, HANDOFF_LIMIT_4GIB, used, err);
+}
+
+/* ==========================================================================
+ * What the kernel's header asks for (3.1.2, the flags field)
+ * ========================================================================== */
+
+#define MB1_MODULE_PAGE 4096u /* "aligned on page (4KB) boundaries" */
+
+int mb1_check_requests(const struct mb1_header *hdr, const struct handoff_input *in,
+                       struct hop_error *err)
+{
+    int rc = handoff_check_input(in, MB1_PROTO, err);
+    if (rc != HOP_OK)
+        return rc;
+    uint32_t unknown = hdr->flags & MB1_FLAGS_REQUIRED_MASK & ~MB1_FLAGS_KNOWN_REQUIRED;
+    if (unknown)
+        return error_set(err, HOP_ERR_UNSUPPORTED, "kernel requires multiboot1 features "
+                         "0x%x (header flags), which hop does not know", unknown);
+    if (hdr->flags & MB1_FLAG_PAGE_ALIGN_MODULES)
+        for (size_t i = 0; i < in->module_count; i++)
+            if (in->modules[i].start % MB1_MODULE_PAGE)
+                return error_set(err, HOP_ERR_INVALID, "kernel requires page-aligned "
+                                 "modules (multiboot1 header flags bit 0): module %zu at "
+                                 "0x%llx is not", i,
+                                 (unsigned long long)in->modules[i].start);
+    if ((hdr->flags & MB1_FLAG_MEMORY_INFO) && in->bi->map_count == 0)
+        return error_set(err, HOP_ERR_UNSUPPORTED, "kernel requires memory information "
+                         "(multiboot1 header flags bit 1), which hop cannot give: it has "
+                         "no memory map");
+    if ((hdr->flags & MB1_FLAG_VIDEO_MODE) && !handoff_framebuffer(in->bi))
+        return error_set(err, HOP_ERR_UNSUPPORTED, "kernel requires video information "
+                         "(multiboot1 header flags bit 2), which hop cannot give: it was "
+                         "given no framebuffer and never changes modes");
+    return HOP_OK;
+}
+
+/* A request's 0 means "no preference". */
+static bool mb1_dim_differs(uint32_t want, uint32_t have)
+{
+    return want != 0 && want != have;
+}
+
+bool mb1_video_mismatch(const struct mb1_header *hdr, const struct bootinfo *bi,
+                        char *note, size_t size)
+{
+    if (!(hdr->flags & MB1_FLAG_VIDEO_MODE))
+        return false;
+    const struct framebuffer *fb = handoff_framebuffer(bi);
+    bool want_text = hdr->mode_type == MB1_VIDEO_EGA_TEXT;
+    const char *want = want_text ? "EGA text" : "linear";
+    if (!fb) {
+        fmt_snprintf(note, size, "multiboot1: kernel asked for %s video %ux%ux%u; hop "
+                     "knows no video mode and never changes modes", want, hdr->width,
+                     hdr->height, hdr->depth);
+        return true;
+    }
+    bool have_text = fb->type == FB_EGA_TEXT;
+    if (want_text == have_text && !mb1_dim_differs(hdr->width, fb->width) &&
+        !mb1_dim_differs(hdr->height, fb->height) &&
+        !(!want_text && mb1_dim_differs(hdr->depth, fb->bpp)))
+        return false;
+    fmt_snprintf(note, size, "multiboot1: kernel asked for %s video %ux%ux%u; hop gives "
+                 "the mode it has, %s %ux%ux%u (it never changes modes)", want,
+                 hdr->width, hdr->height, hdr->depth, have_text ? "EGA text" : "linear",
+                 fb->width, fb->height, fb->bpp);
+    return true;
+}

@@ -1,0 +1,455 @@
+/* The multiboot2 boot information (Multiboot2 specification 2.0, section 3.6
+ * "Boot information"): an 8-byte header (total_size, reserved), then tags,
+ * each 8-byte aligned, ending with an end tag.  The kernel gets its address
+ * in EBX, so the whole block lies below 4 GiB. */
+#include "protos/handoff.h"
+
+#include "lib/string.h"
+
+#define MB2_PROTO "multiboot2 info"
+#define MB2_INFO_ALIGN 8 /* 3.6.1: the block and every tag */
+
+/* 3.6.2 - 3.6.17: the information tag types. */
+enum mb2_info_type {
+    MB2_INFO_END = 0,
+    MB2_INFO_CMDLINE = 1,
+    MB2_INFO_LOADER_NAME = 2,
+    MB2_INFO_MODULE = 3,
+    MB2_INFO_MEMINFO = 4,
+    MB2_INFO_BOOTDEV = 5,
+    MB2_INFO_MMAP = 6,
+    MB2_INFO_VBE = 7,
+    MB2_INFO_FRAMEBUFFER = 8,
+    MB2_INFO_ELF_SECTIONS = 9,
+    MB2_INFO_APM = 10,
+    MB2_INFO_EFI32_SYSTEM_TABLE = 11,
+    MB2_INFO_EFI64_SYSTEM_TABLE = 12,
+    MB2_INFO_SMBIOS = 13,
+    MB2_INFO_ACPI_OLD = 14,
+    MB2_INFO_ACPI_NEW = 15,
+    MB2_INFO_NETWORK = 16,
+    MB2_INFO_EFI_MMAP = 17,
+    MB2_INFO_EFI_BOOT_SERVICES = 18,
+    MB2_INFO_EFI32_IMAGE_HANDLE = 19,
+    MB2_INFO_EFI64_IMAGE_HANDLE = 20,
+    MB2_INFO_LOAD_BASE = 21,
+    MB2_INFO_TYPE_COUNT
+};
+
+static const char *const mb2_info_name[MB2_INFO_TYPE_COUNT] = {
+    "end", "command line", "boot loader name", "module", "basic memory info",
+    "BIOS boot device", "memory map", "VBE info", "framebuffer", "ELF sections",
+    "APM table", "EFI32 system table", "EFI64 system table", "SMBIOS tables",
+    "ACPI old RSDP", "ACPI new RSDP", "networking info", "EFI memory map",
+    "EFI boot services not terminated", "EFI32 image handle", "EFI64 image handle",
+    "image load base",
+};
+
+struct mb2_info_header { /* 3.6.1 */
+    uint32_t total_size; /* header and end tag included */
+    uint32_t reserved;
+} __attribute__((packed));
+
+struct mb2_tag { /* 3.6.2 */
+    uint32_t type;
+    uint32_t size; /* header included, padding excluded */
+} __attribute__((packed));
+
+struct mb2_tag_module { /* 3.6.6; the command line follows */
+    struct mb2_tag h;
+    uint32_t mod_start, mod_end; /* end exclusive */
+} __attribute__((packed));
+
+struct mb2_tag_meminfo { /* 3.6.3 */
+    struct mb2_tag h;
+    uint32_t mem_lower, mem_upper; /* KiB */
+} __attribute__((packed));
+
+struct mb2_tag_mmap { /* 3.6.8; the entries follow */
+    struct mb2_tag h;
+    uint32_t entry_size, entry_version;
+} __attribute__((packed));
+
+struct mb2_mmap_entry {
+    uint64_t base_addr, length;
+    uint32_t type, reserved;
+} __attribute__((packed));
+
+#define MB2_MMAP_ENTRY_VERSION 0
+
+/* 3.6.12.  The specification's text has one reserved byte before
+ * color_info; GRUB, which the kernels in the field were written against,
+ * has two, so color_info starts at 32.  We follow GRUB. */
+struct mb2_tag_framebuffer {
+    struct mb2_tag h;
+    uint64_t addr;
+    uint32_t pitch, width, height;
+    uint8_t bpp, type;
+    uint16_t reserved;
+} __attribute__((packed));
+
+struct mb2_fb_rgb { /* color_info of a direct-color framebuffer */
+    uint8_t red_pos, red_size, green_pos, green_size, blue_pos, blue_size;
+} __attribute__((packed));
+
+/* color_info of an indexed framebuffer: num_colors, then the palette.  hop
+ * keeps no palette, so it gives none.  The specification says u32, GRUB
+ * u16: four zero bytes read as zero colors either way. */
+#define MB2_FB_PALETTE_HEADER_SIZE 4
+
+struct mb2_tag_addr32 { /* 3.6.13 EFI32 system table, 3.6.23 load base */
+    struct mb2_tag h;
+    uint32_t addr;
+} __attribute__((packed));
+
+struct mb2_tag_addr64 { /* 3.6.14 EFI64 system table */
+    struct mb2_tag h;
+    uint64_t addr;
+} __attribute__((packed));
+
+struct mb2_tag_smbios { /* 3.6.15; the tables follow */
+    struct mb2_tag h;
+    uint8_t major, minor, reserved[6];
+} __attribute__((packed));
+
+struct mb2_tag_efi_mmap { /* 3.6.19; the descriptors follow */
+    struct mb2_tag h;
+    uint32_t descr_size, descr_vers;
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct mb2_info_header) == 8, "3.6.1");
+_Static_assert(sizeof(struct mb2_tag) == 8, "3.6.2");
+_Static_assert(sizeof(struct mb2_tag_module) == 16, "3.6.6");
+_Static_assert(sizeof(struct mb2_tag_meminfo) == 16, "3.6.3");
+_Static_assert(sizeof(struct mb2_tag_mmap) == 16, "3.6.8");
+_Static_assert(sizeof(struct mb2_mmap_entry) == 24, "3.6.8 entry");
+_Static_assert(sizeof(struct mb2_tag_framebuffer) == 32, "3.6.12");
+_Static_assert(offsetof(struct mb2_tag_framebuffer, bpp) == 28, "3.6.12 bpp");
+_Static_assert(sizeof(struct mb2_fb_rgb) == 6, "3.6.12 color_info");
+_Static_assert(sizeof(struct mb2_tag_addr32) == 12, "3.6.13");
+_Static_assert(sizeof(struct mb2_tag_addr64) == 16, "3.6.14");
+_Static_assert(sizeof(struct mb2_tag_smbios) == 16, "3.6.15");
+_Static_assert(sizeof(struct mb2_tag_efi_mmap) == 16, "3.6.19");
+
+/* ==========================================================================
+ * Laying out the tags
+ * ========================================================================== */
+
+/* Appends a tag of size bytes (header included) and writes its header.
+ * Sizes fit the u32: the block ends below 4 GiB (hbuf_finish). */
+static size_t mb2_tag_open(struct handoff_buf *b, uint32_t type, size_t size)
+{
+    size_t off = hbuf_alloc(b, size, MB2_INFO_ALIGN);
+    struct mb2_tag h = { .type = type, .size = (uint32_t)size };
+    hbuf_write(b, off, &h, sizeof(h));
+    return off;
+}
+
+static void mb2_put_string(struct handoff_buf *b, uint32_t type, const char *s)
+{
+    size_t len = strlen(s) + 1;
+    size_t off = mb2_tag_open(b, type, sizeof(struct mb2_tag) + len);
+    hbuf_write(b, off + sizeof(struct mb2_tag), s, len);
+}
+
+/* Module addresses were checked below 4 GiB by mb2_check_input. */
+static void mb2_put_module(struct handoff_buf *b, const struct handoff_module *m)
+{
+    size_t len = strlen(m->cmdline) + 1;
+    size_t off = mb2_tag_open(b, MB2_INFO_MODULE, sizeof(struct mb2_tag_module) + len);
+    HBUF_SET(b, off, struct mb2_tag_module, mod_start, (uint32_t)m->start);
+    HBUF_SET(b, off, struct mb2_tag_module, mod_end, (uint32_t)m->end);
+    hbuf_write(b, off + sizeof(struct mb2_tag_module), m->cmdline, len);
+}
+
+static void mb2_put_meminfo(struct handoff_buf *b, const struct bootinfo *bi)
+{
+    uint32_t lower, upper;
+    handoff_meminfo(bi, &lower, &upper);
+    size_t off = mb2_tag_open(b, MB2_INFO_MEMINFO, sizeof(struct mb2_tag_meminfo));
+    HBUF_SET(b, off, struct mb2_tag_meminfo, mem_lower, lower);
+    HBUF_SET(b, off, struct mb2_tag_meminfo, mem_upper, upper);
+}
+
+/* map->entries is NULL while measuring: only the count matters then. */
+static void mb2_put_mmap(struct handoff_buf *b, const struct handoff_map *map)
+{
+    if (map->count == 0)
+        return;
+    size_t off = mb2_tag_open(b, MB2_INFO_MMAP, sizeof(struct mb2_tag_mmap) +
+                                                   map->count * sizeof(struct mb2_mmap_entry));
+    HBUF_SET(b, off, struct mb2_tag_mmap, entry_size, sizeof(struct mb2_mmap_entry));
+    HBUF_SET(b, off, struct mb2_tag_mmap, entry_version, MB2_MMAP_ENTRY_VERSION);
+    for (size_t i = 0; map->entries && i < map->count; i++) {
+        const struct mem_region *r = &map->entries[i];
+        struct mb2_mmap_entry e = { .base_addr = r->start, .length = r->end - r->start,
+                                    .type = r->type };
+        hbuf_write(b, off + sizeof(struct mb2_tag_mmap) + i * sizeof(e), &e, sizeof(e));
+    }
+}
+
+static void mb2_put_framebuffer(struct handoff_buf *b, const struct framebuffer *fb)
+{
+    size_t color = fb->type == FB_RGB       ? sizeof(struct mb2_fb_rgb)
+                   : fb->type == FB_INDEXED ? MB2_FB_PALETTE_HEADER_SIZE
+                                            : 0; /* EGA text: none */
+    size_t off = mb2_tag_open(b, MB2_INFO_FRAMEBUFFER,
+                              sizeof(struct mb2_tag_framebuffer) + color);
+    struct mb2_tag_framebuffer t = { .h = { MB2_INFO_FRAMEBUFFER,
+                                            (uint32_t)(sizeof(t) + color) },
+                                     .addr = fb->addr, .pitch = fb->pitch,
+                                     .width = fb->width, .height = fb->height,
+                                     .bpp = fb->bpp, .type = fb->type };
+    hbuf_write(b, off, &t, sizeof(t));
+    if (fb->type == FB_RGB) {
+        struct mb2_fb_rgb c = { fb->red_pos, fb->red_size, fb->green_pos,
+                                fb->green_size, fb->blue_pos, fb->blue_size };
+        hbuf_write(b, off + sizeof(t), &c, sizeof(c));
+    }
+}
+
+static void mb2_put_addr32(struct handoff_buf *b, uint32_t type, paddr_t addr)
+{
+    size_t off = mb2_tag_open(b, type, sizeof(struct mb2_tag_addr32));
+    HBUF_SET(b, off, struct mb2_tag_addr32, addr, (uint32_t)addr);
+}
+
+static void mb2_put_addr64(struct handoff_buf *b, uint32_t type, paddr_t addr)
+{
+    size_t off = mb2_tag_open(b, type, sizeof(struct mb2_tag_addr64));
+    HBUF_SET(b, off, struct mb2_tag_addr64, addr, addr);
+}
+
+/* A tag holding a header of hdr_size bytes followed by a copy of data. */
+static size_t mb2_put_copy(struct handoff_buf *b, uint32_t type, size_t hdr_size,
+                           const void *data, size_t len)
+{
+    size_t off = mb2_tag_open(b, type, hdr_size + len);
+    hbuf_write(b, off + hdr_size, data, len);
+    return off;
+}
+
+static void mb2_put_firmware(struct handoff_buf *b, const struct bootinfo *bi)
+{
+    if (bi->efi_system_table32)
+        mb2_put_addr32(b, MB2_INFO_EFI32_SYSTEM_TABLE, bi->efi_system_table32);
+    if (bi->efi_system_table64)
+        mb2_put_addr64(b, MB2_INFO_EFI64_SYSTEM_TABLE, bi->efi_system_table64);
+    if (bi->rsdp_v1)
+        mb2_put_copy(b, MB2_INFO_ACPI_OLD, sizeof(struct mb2_tag), bi->rsdp_v1,
+                     bi->rsdp_v1_len);
+    if (bi->rsdp_v2)
+        mb2_put_copy(b, MB2_INFO_ACPI_NEW, sizeof(struct mb2_tag), bi->rsdp_v2,
+                     bi->rsdp_v2_len);
+    if (bi->smbios) {
+        size_t off = mb2_put_copy(b, MB2_INFO_SMBIOS, sizeof(struct mb2_tag_smbios),
+                                  bi->smbios, bi->smbios_len);
+        HBUF_SET(b, off, struct mb2_tag_smbios, major, bi->smbios_major);
+        HBUF_SET(b, off, struct mb2_tag_smbios, minor, bi->smbios_minor);
+    }
+    if (bi->efi_mmap && bi->efi_mmap_size) {
+        size_t off = mb2_put_copy(b, MB2_INFO_EFI_MMAP, sizeof(struct mb2_tag_efi_mmap),
+                                  bi->efi_mmap, bi->efi_mmap_size);
+        HBUF_SET(b, off, struct mb2_tag_efi_mmap, descr_size, bi->efi_desc_size);
+        HBUF_SET(b, off, struct mb2_tag_efi_mmap, descr_vers, bi->efi_desc_version);
+    }
+}
+
+/* The whole block.  TODO: ELF sections (tag 9) when a kernel asks: it needs
+ * the kernel's section headers and the non-loaded sections (symbol and
+ * string tables) placed in memory by the loader. */
+static void mb2_lay_out(struct handoff_buf *b, const struct handoff_input *in,
+                        const struct handoff_map *map)
+{
+    const struct framebuffer *fb = handoff_framebuffer(in->bi);
+    size_t hdr = hbuf_alloc(b, sizeof(struct mb2_info_header), MB2_INFO_ALIGN);
+    mb2_put_string(b, MB2_INFO_CMDLINE, in->cmdline);
+    mb2_put_string(b, MB2_INFO_LOADER_NAME, in->loader_name);
+    for (size_t i = 0; i < in->module_count; i++)
+        mb2_put_module(b, &in->modules[i]);
+    mb2_put_meminfo(b, in->bi);
+    mb2_put_mmap(b, map);
+    if (fb)
+        mb2_put_framebuffer(b, fb);
+    mb2_put_firmware(b, in->bi);
+    if (in->has_load_base)
+        mb2_put_addr32(b, MB2_INFO_LOAD_BASE, in->load_base);
+    mb2_tag_open(b, MB2_INFO_END, sizeof(struct mb2_tag));
+    HBUF_SET(b, hdr, struct mb2_info_header, total_size, (uint32_t)(b->used - hdr));
+}
+
+/* ==========================================================================
+ * Entry points
+ * ========================================================================== */
+
+/* What the 32-bit fields cannot hold. */
+static int mb2_check_input(const struct handoff_input *in, struct hop_error *err)
+{
+    int rc = handoff_check_input(in, MB2_PROTO, err);
+    if (rc != HOP_OK)
+        return rc;
+    for (size_t i = 0; i < in->module_count; i++)
+        if (in->modules[i].end > UINT32_MAX)
+            return error_set(err, HOP_ERR_RANGE,
+                             MB2_PROTO ": module %zu (0x%llx-0x%llx) not below 4 GiB: "
+                             "module tags hold 32-bit addresses", i,
+                             (unsigned long long)in->modules[i].start,
+                             (unsigned long long)in->modules[i].end);
+    if (in->has_load_base && in->load_base > UINT32_MAX)
+        return error_set(err, HOP_ERR_RANGE, MB2_PROTO ": load base 0x%llx above 4 GiB",
+                         (unsigned long long)in->load_base);
+    if (in->bi->efi_system_table32 > UINT32_MAX)
+        return error_set(err, HOP_ERR_RANGE, MB2_PROTO ": EFI32 system table 0x%llx "
+                         "above 4 GiB", (unsigned long long)in->bi->efi_system_table32);
+    return HOP_OK;
+}
+
+size_t mb2_info_size(const struct handoff_input *in)
+{
+    if (handoff_check_input(in, MB2_PROTO, NULL) != HOP_OK)
+        return 0;
+    struct handoff_buf b;
+    struct handoff_map map = { NULL, handoff_map_max_entries(in, 0) };
+    hbuf_init(&b, NULL, 0, 0);
+    mb2_lay_out(&b, in, &map);
+    return b.overflow ? SIZE_MAX : b.used;
+}
+
+/* The info and everything in in->reserved are marked reserved: see
+ * docs/protocols.md, "Memory maps". */
+int mb2_build_info(const struct handoff_input *in, void *buf, size_t cap,
+                   paddr_t buf_paddr, size_t *used, struct hop_error *err)
+{
+    struct handoff_buf b;
+    struct handoff_map map;
+    int rc;
+    *used = 0;
+    if ((rc = mb2_check_input(in, err)) != HOP_OK ||
+        (rc = handoff_check_buf(buf_paddr, HANDOFF_LIMIT_4GIB, MB2_PROTO, err)) != HOP_OK)
+        return rc;
+    struct handoff_marking mk = {
+        .own = handoff_own_range(buf_paddr, mb2_info_size(in)), .mark_own = true };
+    if ((rc = handoff_map_build(in, &mk, &map, err)) != HOP_OK)
+        return rc;
+    hbuf_init(&b, buf, cap, buf_paddr);
+    mb2_lay_out(&b, in, &map);
+    return hbuf_finish(&b, MB2_PROTO, HANDOFF_LIMIT_4GIB, used, err);
+}
+
+/* ==========================================================================
+ * What the kernel's header asks for
+ * ========================================================================== */
+
+/* Why hop cannot give info tag type this time, or NULL when it can.  The
+ * answers match what mb2_lay_out gives. */
+static const char *mb2_info_missing(uint32_t type, const struct handoff_input *in)
+{
+    const struct bootinfo *bi = in->bi;
+    bool efi = handoff_booted_from_efi(bi);
+    switch (type) {
+    case MB2_INFO_END:
+    case MB2_INFO_CMDLINE:
+    case MB2_INFO_LOADER_NAME:
+    case MB2_INFO_MODULE: /* one tag per module, however many there are */
+    case MB2_INFO_MEMINFO:
+        return NULL;
+    case MB2_INFO_MMAP:
+        return bi->map_count ? NULL : "hop has no memory map";
+    case MB2_INFO_FRAMEBUFFER:
+        return handoff_framebuffer(bi) ? NULL : "hop was given no framebuffer";
+    case MB2_INFO_EFI32_SYSTEM_TABLE:
+        return bi->efi_system_table32 ? NULL
+               : efi                  ? "booted from 64-bit UEFI"
+                                      : "not booted from UEFI";
+    case MB2_INFO_EFI64_SYSTEM_TABLE:
+        return bi->efi_system_table64 ? NULL
+               : efi                  ? "booted from 32-bit UEFI"
+                                      : "not booted from UEFI";
+    case MB2_INFO_EFI_MMAP:
+        return bi->efi_mmap && bi->efi_mmap_size ? NULL
+               : efi ? "the loader gave hop no EFI memory map"
+                     : "not booted from UEFI";
+    case MB2_INFO_SMBIOS:
+        return bi->smbios ? NULL : "the loader gave hop no SMBIOS tables";
+    case MB2_INFO_ACPI_OLD:
+        return bi->rsdp_v1 ? NULL : "the loader gave hop no ACPI 1.0 RSDP";
+    case MB2_INFO_ACPI_NEW:
+        return bi->rsdp_v2 ? NULL : "the loader gave hop no ACPI 2.0 RSDP";
+    case MB2_INFO_LOAD_BASE:
+        return in->has_load_base ? NULL : "the kernel was not relocated";
+    case MB2_INFO_ELF_SECTIONS: return "hop does not load ELF section headers";
+    case MB2_INFO_BOOTDEV: return "hop does not know the BIOS boot device";
+    case MB2_INFO_VBE: return "hop has no VBE information";
+    case MB2_INFO_APM: return "hop has no APM table";
+    case MB2_INFO_NETWORK: return "hop has no network information";
+    case MB2_INFO_EFI_BOOT_SERVICES: return "hop never leaves EFI boot services running";
+    case MB2_INFO_EFI32_IMAGE_HANDLE:
+    case MB2_INFO_EFI64_IMAGE_HANDLE: return "hop is not an EFI application";
+    default: return "hop does not know this tag type";
+    }
+}
+
+static int mb2_check_info_requests(const struct mb2_header *hdr,
+                                   const struct handoff_input *in, struct hop_error *err)
+{
+    size_t n = MIN(hdr->info_request_count, (size_t)MB2_MAX_INFO_REQUESTS);
+    for (size_t i = 0; i < n; i++) {
+        const struct mb2_info_request *r = &hdr->info_requests[i];
+        const char *why = mb2_info_missing(r->type, in);
+        if (r->required && why)
+            return error_set(err, HOP_ERR_UNSUPPORTED,
+                             "kernel requires multiboot2 info tag %u (%s), which hop "
+                             "cannot give: %s", r->type,
+                             r->type < MB2_INFO_TYPE_COUNT ? mb2_info_name[r->type]
+                                                           : "unknown",
+                             why);
+    }
+    return HOP_OK;
+}
+
+static bool mb2_header_requires(const struct mb2_header *hdr, unsigned type)
+{
+    return mb2_header_has(hdr, type) && !mb2_header_tag_optional(hdr, type);
+}
+
+/* Header tags 4 (console flags), 5 (framebuffer) and 7 (EFI boot services)
+ * when not optional.  hop never changes the video mode. */
+static int mb2_check_console(const struct mb2_header *hdr, const struct handoff_input *in,
+                             struct hop_error *err)
+{
+    const struct framebuffer *fb = handoff_framebuffer(in->bi);
+    bool linear = fb && fb->type != FB_EGA_TEXT, text = fb && fb->type == FB_EGA_TEXT;
+    const char *have = linear ? "a linear framebuffer" : text ? "EGA text mode"
+                                                              : "no known display";
+    if (mb2_header_requires(hdr, MB2_HEADER_TAG_FRAMEBUFFER) && !linear)
+        return error_set(err, HOP_ERR_UNSUPPORTED,
+                         "kernel requires a framebuffer (multiboot2 header tag 5), which "
+                         "hop cannot give: it has %s and never changes modes", have);
+    bool console_required = mb2_header_has(hdr, MB2_HEADER_TAG_CONSOLE_FLAGS) &&
+                            (hdr->console_flags & MB2_CONSOLE_REQUIRED);
+    bool takes_text = hdr->console_flags & MB2_CONSOLE_EGA_TEXT;
+    bool takes_fb = mb2_header_has(hdr, MB2_HEADER_TAG_FRAMEBUFFER);
+    if (console_required && !((takes_text && text) || (takes_fb && linear)))
+        return error_set(err, HOP_ERR_UNSUPPORTED,
+                         "kernel requires a console it supports (multiboot2 console flags "
+                         "0x%x), which hop cannot give: it has %s and never changes modes",
+                         hdr->console_flags, have);
+    return HOP_OK;
+}
+
+int mb2_check_requests(const struct mb2_header *hdr, const struct handoff_input *in,
+                       struct hop_error *err)
+{
+    int rc = handoff_check_input(in, MB2_PROTO, err);
+    if (rc != HOP_OK)
+        return rc;
+    if ((rc = mb2_check_info_requests(hdr, in, err)) != HOP_OK)
+        return rc;
+    if ((rc = mb2_check_console(hdr, in, err)) != HOP_OK)
+        return rc;
+    if (mb2_header_requires(hdr, MB2_HEADER_TAG_EFI_BS))
+        return error_set(err, HOP_ERR_UNSUPPORTED,
+                         "kernel requires EFI boot services left running (multiboot2 "
+                         "header tag 7), which hop cannot give");
+    return HOP_OK;
+}

@@ -78,7 +78,7 @@ static const struct phys_range *kimage_live_at(struct kimage *k, paddr_t addr)
 bool kimage_in_live(struct kimage *k, paddr_t start, paddr_t end)
 {
     const struct phys_range *r = kimage_live_at(k, start);
-    return r && !kimage_is_scratch(k, r) && end <= r->end;
+    return r && !kimage_is_scratch(r) && end <= r->end;
 }
 
 /* Sources must be live so that no allocation lands on them before they are

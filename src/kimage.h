@@ -16,7 +16,11 @@
  *   (hop fills sourceless placed items, kimage_placed_seal)
  *   jump to the trampoline with kimage.ops_addr
  *
- * All addresses are physical.  Memory is only touched through k->mem. */
+ * All addresses are physical.  Memory is only touched through k->mem.
+ * Everything hop needs after kimage_plan must be asked for before it (a
+ * placed item, or room in the control area): physmem_alloc knows nothing of
+ * destinations.  The fixed table (k->fixed) may lie in memory the trampoline
+ * overwrites; nothing reads it after kimage_load. */
 #ifndef HOP_KIMAGE_H
 #define HOP_KIMAGE_H
 
@@ -27,8 +31,8 @@
 #define KIMAGE_MAX_PLACED 128
 #define KIMAGE_INLINE_FIXED 32       /* fixed segments before the table moves to RAM */
 #define KIMAGE_MAX_BOUNCE_CHUNKS 16  /* bounce memory comes in at most this many pieces */
-#define KIMAGE_MAX_SCRATCH 16        /* planner scratch blocks */
-#define KIMAGE_MAX_ALLOCS 64         /* kept record of everything kimage allocated */
+#define KIMAGE_MAX_SCRATCH 32        /* planner scratch blocks (a plan makes ~16 requests) */
+#define KIMAGE_MAX_ALLOCS 96         /* record of everything kimage allocated */
 #define KIMAGE_CONTROL_LIMIT (4ull << 30) /* the control area lies below 4 GiB */
 
 /* A segment whose bytes must end at [dst, dst+memsz): filesz bytes from src
@@ -103,7 +107,7 @@ struct kimage_scratch_block {
     uint64_t size, used;
 };
 
-/* About 13 KiB: keep it in static storage, not on hop's 32 KiB stack. */
+/* About 15.5 KiB: keep it in static storage, not on hop's 32 KiB stack. */
 struct kimage {
     const struct bootinfo *bi;
     struct physmem *pm;
@@ -129,7 +133,9 @@ struct kimage {
     struct phys_range bounce[KIMAGE_MAX_BOUNCE_CHUNKS];
     size_t bounce_count;
 
-    /* Every range kimage took from the allocator, released ones included. */
+    /* Every range kimage took from the allocator for itself (tables, scratch,
+     * bounce, control area; released ones included; placed items are in
+     * placed[]). */
     struct phys_range allocs[KIMAGE_MAX_ALLOCS];
     size_t alloc_count;
     struct kimage_scratch_block scratch[KIMAGE_MAX_SCRATCH];

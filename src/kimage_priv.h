@@ -61,7 +61,9 @@ struct reloc_plan {
 /* kimage_alloc.c */
 void *kimage_scratch_alloc(struct kimage *k, uint64_t bytes, struct hop_error *err);
 void kimage_scratch_release(struct kimage *k);
-bool kimage_is_scratch(const struct kimage *k, const struct phys_range *r);
+bool kimage_is_scratch(const struct phys_range *r);
+/* Usable memory that is not live, no destination and no source, top-down
+ * below limit; marked live.  HOP_ERR_NOMEM (err untouched) when none. */
 int kimage_alloc_free(struct reloc_plan *rp, uint64_t size, uint64_t align, paddr_t limit,
                       const char *what, paddr_t *out);
 int kimage_log_alloc(struct kimage *k, paddr_t start, paddr_t end, const char *what,
@@ -73,7 +75,8 @@ bool kimage_in_live(struct kimage *k, paddr_t start, paddr_t end);
 
 /* reloc_order.c */
 void reloc_sort_pairs(struct reloc_pair *a, size_t n, struct reloc_pair *tmp);
-size_t reloc_first_ending_after(const struct reloc_pair *spans, size_t n, uint64_t addr);
+/* Whether [start, end) overlaps one of the sorted, disjoint spans [key, val);
+ * *hit is then the lowest such span. */
 bool reloc_spans_overlap(const struct reloc_pair *spans, size_t n, uint64_t start,
                          uint64_t end, size_t *hit);
 int reloc_build_pieces(struct reloc_plan *rp);

@@ -27,7 +27,7 @@ static int reloc_bounce_chunk(struct reloc_plan *rp, uint64_t want, uint64_t *go
         if (rc == HOP_OK) {
             k->bounce[k->bounce_count++] = (struct phys_range){ at, at + size, reloc_bounce_what };
             *got = size;
-            return HOP_OK;
+            return kimage_log_alloc(k, at, at + size, reloc_bounce_what, rp->err);
         }
         if (rc != HOP_ERR_NOMEM || size == PAGE_SIZE)
             return rc;
@@ -190,6 +190,8 @@ static int reloc_alloc_control(struct reloc_plan *rp, const struct reloc_emitter
                          "control area and %zu ops", (unsigned long long)size,
                          counted->tramp.count + counted->load.count);
     if (rc)
+        return rc;
+    if ((rc = kimage_log_alloc(k, at, at + size, reloc_control_what, rp->err)))
         return rc;
     k->control_addr = at;
     k->ops_addr = at + ops_off;

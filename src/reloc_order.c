@@ -71,7 +71,8 @@ void reloc_sort_pairs(struct reloc_pair *a, size_t n, struct reloc_pair *tmp)
         memcpy(a, src, n * sizeof(*a));
 }
 
-size_t reloc_first_ending_after(const struct reloc_pair *spans, size_t n, uint64_t addr)
+/* First span whose end lies above addr (spans sorted, ends ascending). */
+static size_t reloc_first_ending_after(const struct reloc_pair *spans, size_t n, uint64_t addr)
 {
     size_t lo = 0, hi = n;
     while (lo < hi) {

@@ -88,7 +88,7 @@ static int reloc_build_touch(struct reloc_plan *rp)
     if (!rp->touch)
         return rp->err->code;
     for (size_t i = 0; i < pm->live_count; i++)
-        if (!kimage_is_scratch(k, &pm->live[i])) /* dead before anything loads */
+        if (!kimage_is_scratch(&pm->live[i])) /* dead before anything loads */
             rp->touch[n++] = (struct reloc_pair){ pm->live[i].start, pm->live[i].end };
     /* Sources were live when added; one still inside a live range is already
      * covered (the common case: no sorting a million sources again). */

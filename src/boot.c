@@ -102,7 +102,8 @@ static int add_kernel_segments(struct boot_attempt *a, struct hop_error *err)
 }
 
 /* Entry point: the multiboot entry fields, else e_entry through the ELF's
- * virtual->physical rule. */
+ * virtual->physical rule (the segment holding it by p_vaddr), else e_entry
+ * itself when it lies inside a segment by p_paddr. */
 static int find_entry(struct boot_attempt *a, struct hop_error *err)
 {
     if (a->proto == CONFIG_PROTO_MULTIBOOT2 && a->has_mb2 &&
@@ -115,39 +116,66 @@ static int find_entry(struct boot_attempt *a, struct hop_error *err)
         return HOP_OK;
     }
     uint64_t e;
-    int rc = elf_entry_paddr(&a->elf, &e, err);
-    a->entry_paddr = e;
+    if (elf_entry_paddr(&a->elf, &e, NULL) == HOP_OK) {
+        a->entry_paddr = e;
+        return HOP_OK;
+    }
+    /* Some kernels (a Linux vmlinux) give e_entry as a physical address. */
+    for (size_t i = 0; i < a->elf.segment_count; i++) {
+        const struct elf_segment *s = &a->elf.segments[i];
+        if (a->elf.entry >= s->paddr && a->elf.entry - s->paddr < s->memsz) {
+            a->entry_paddr = a->elf.entry;
+            return HOP_OK;
+        }
+    }
+    return elf_entry_paddr(&a->elf, &e, err);
+}
+
+/* One module: a placed copy, page-aligned below 4 GiB, or left where the
+ * loader put it when that is already suitable. */
+static int add_module(struct boot_attempt *a, const char *path, const char *cmdline,
+                      struct hop_error *err)
+{
+    struct boot_attempt_module *m = &a->modules[a->module_count];
+    int rc = ramdisk_open_file(a->env->rd, path, &m->file, err);
+    if (rc)
+        return rc;
+    m->cmdline = cmdline[0] ? cmdline : path;
+    struct kimage_place_req req = {
+        .size = ALIGN_UP((uint64_t)m->file.size, PAGE_SIZE),
+        .align = PAGE_SIZE,
+        .max_end = MB_INFO_LIMIT,
+        .src = ptr_paddr(m->file.data),
+        .filesz = m->file.size,
+        .flags = KIMAGE_PLACE_KEEP,
+        .name = path,
+    };
+    if (req.size == 0)
+        req.size = PAGE_SIZE; /* an empty module still gets an address */
+    rc = kimage_add_placed(&a->k, &req, &m->placed, err);
+    if (rc == HOP_OK)
+        a->module_count++;
     return rc;
 }
 
-/* Modules: each a placed copy, page-aligned below 4 GiB, or left where the
- * loader put it when that is already suitable. */
+/* The entry's modules, then its initrd= (Linux's initrd; without one, a
+ * Linux kernel's only module is its initrd). */
 static int add_modules(struct boot_attempt *a, struct hop_error *err)
 {
     a->module_count = 0;
     for (size_t i = 0; i < a->entry->module_count; i++) {
         const struct config_module *cm = &a->entry->modules[i];
-        struct boot_attempt_module *m = &a->modules[a->module_count];
-        int rc = ramdisk_open_file(a->env->rd, cm->path, &m->file, err);
+        int rc = add_module(a, cm->path, cm->cmdline, err);
         if (rc)
             return rc;
-        m->cmdline = cm->cmdline[0] ? cm->cmdline : cm->path;
-        struct kimage_place_req req = {
-            .size = ALIGN_UP((uint64_t)m->file.size, PAGE_SIZE),
-            .align = PAGE_SIZE,
-            .max_end = MB_INFO_LIMIT,
-            .src = ptr_paddr(m->file.data),
-            .filesz = m->file.size,
-            .flags = KIMAGE_PLACE_KEEP,
-            .name = cm->path,
-        };
-        if (req.size == 0)
-            req.size = PAGE_SIZE; /* an empty module still gets an address */
-        rc = kimage_add_placed(&a->k, &req, &m->placed, err);
-        if (rc)
-            return rc;
-        a->module_count++;
     }
+    if (a->entry->initrd) {
+        a->has_initrd = true;
+        a->initrd_index = a->module_count;
+        return add_module(a, a->entry->initrd, "", err);
+    }
+    a->has_initrd = a->module_count == 1;
+    a->initrd_index = 0;
     return HOP_OK;
 }
 

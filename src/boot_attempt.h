@@ -26,6 +26,8 @@ struct boot_attempt {
     paddr_t max_addr;          /* end of RAM: what the trampoline maps */
     struct boot_attempt_module modules[CONFIG_MAX_MODULES + 1];
     size_t module_count;
+    bool has_initrd;           /* modules[initrd_index] is Linux's initrd */
+    size_t initrd_index;
     size_t info_placed;        /* the protocol's info block in k.placed */
     uint64_t info_size;
     struct kimage k;

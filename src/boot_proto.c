@@ -36,6 +36,8 @@ static const struct handoff_input *handoff_input(struct boot_attempt *a)
     }
     in->modules = handoff_modules;
     in->module_count = a->module_count;
+    in->has_initrd = a->has_initrd;
+    in->initrd_index = a->initrd_index;
     in->reserved = handoff_reserved;
     in->reserved_count = r;
     return in;
@@ -123,9 +125,71 @@ static int mb1_finish(struct boot_attempt *a, struct boot_handoff *h, struct hop
     return rc;
 }
 
+/* --- PVH (Xen's hvm_start_info) --- */
+
+#define PVH_NOTE_NAME "Xen"
+
+/* The entry is the XEN_ELFNOTE_PHYS32_ENTRY note: a 32-bit physical address
+ * (Linux stores it as a 64-bit word; the value must fit 32 bits). */
+static int pvh_prepare(struct boot_attempt *a, struct hop_error *err)
+{
+    const void *desc;
+    size_t len;
+    uint64_t entry = 0;
+    if (elf_find_note(&a->elf, PVH_NOTE_NAME, XEN_ELFNOTE_PHYS32_ENTRY, &desc, &len) != HOP_OK)
+        return error_set(err, HOP_ERR_NOTFOUND, "%s: no Xen PHYS32_ENTRY note for PVH",
+                         a->entry->kernel);
+    if (len != 4 && len != 8)
+        return error_set(err, HOP_ERR_INVALID, "%s: Xen PHYS32_ENTRY note of %zu bytes",
+                         a->entry->kernel, len);
+    memcpy(&entry, desc, len);
+    if (entry >= INFO_LIMIT_32)
+        return error_set(err, HOP_ERR_RANGE, "%s: PVH entry 0x%llx is not a 32-bit address",
+                         a->entry->kernel, (unsigned long long)entry);
+    a->entry_paddr = entry;
+    return place_info(a, pvh_info_size(handoff_input(a)), INFO_ALIGN, INFO_LIMIT_32, err);
+}
+
+static int pvh_finish(struct boot_attempt *a, struct boot_handoff *h, struct hop_error *err)
+{
+    paddr_t info;
+    size_t used;
+    void *buf = info_buffer(a, &info);
+    int rc = pvh_build_info(handoff_input(a), buf, a->info_size, info, &used, err);
+    rc = rc ? rc : kimage_placed_seal(&a->k, a->info_placed, err);
+    *h = (struct boot_handoff){ .mode = BOOT_MODE_PROT32, .entry = a->entry_paddr, .rbx = info,
+                                .protocol = "pvh" };
+    return rc;
+}
+
+/* --- Linux 64-bit boot protocol for a vmlinux --- */
+
+static int linux_prepare(struct boot_attempt *a, struct hop_error *err)
+{
+    if (a->elf.elf_class != 64)
+        return error_set(err, HOP_ERR_UNSUPPORTED,
+                         "%s: the Linux 64-bit boot protocol needs an ELF64 vmlinux",
+                         a->entry->kernel);
+    return place_info(a, linux_info_size(handoff_input(a)), PAGE_SIZE, INFO_LIMIT_32, err);
+}
+
+static int linux_finish(struct boot_attempt *a, struct boot_handoff *h, struct hop_error *err)
+{
+    paddr_t info;
+    size_t used;
+    void *buf = info_buffer(a, &info);
+    int rc = linux_build_info(handoff_input(a), buf, a->info_size, info, &used, err);
+    rc = rc ? rc : kimage_placed_seal(&a->k, a->info_placed, err);
+    *h = (struct boot_handoff){ .mode = BOOT_MODE_LONG, .entry = a->entry_paddr, .rsi = info,
+                                .protocol = "linux" };
+    return rc;
+}
+
 static const struct boot_proto_ops proto_table[] = {
     [CONFIG_PROTO_MULTIBOOT2] = { "multiboot2", mb2_prepare, mb2_finish },
     [CONFIG_PROTO_MULTIBOOT1] = { "multiboot1", mb1_prepare, mb1_finish },
+    [CONFIG_PROTO_PVH] = { "pvh", pvh_prepare, pvh_finish },
+    [CONFIG_PROTO_LINUX] = { "linux", linux_prepare, linux_finish },
     [CONFIG_PROTO_ELF] = { "elf", mb2_prepare, elf_finish },
 };
 

@@ -424,8 +424,8 @@ int config_parse_file(struct hop_config *cfg, const char *text, size_t len,
 /* --- the command line ---------------------------------------------------------- */
 
 /* Unquotes the value at *sp into cfg->scratch: "..." groups blanks into the
- * value, and inside quotes \" and \\ stand for " and \.  Stops at the first
- * blank outside quotes. */
+ * value, and inside quotes \" \' and \\ stand for " ' and \ (GRUB escapes
+ * them so).  Stops at the first blank outside quotes. */
 static int cmdline_value(struct parser *p, const char **sp, struct span *out,
                          struct hop_error *err)
 {
@@ -439,7 +439,7 @@ static int cmdline_value(struct parser *p, const char **sp, struct span *out,
             quoted = !quoted;
             continue;
         }
-        if (quoted && c == '\\' && (s[1] == '"' || s[1] == '\\'))
+        if (quoted && c == '\\' && (s[1] == '"' || s[1] == '\\' || s[1] == '\''))
             c = *++s;
         if (n == sizeof(p->cfg->scratch))
             return where_error(err, &p->where, HOP_ERR_LIMIT,
@@ -470,12 +470,31 @@ static int cmdline_flag(struct parser *p, struct span word,
                        span_show(word, show, sizeof(show)));
 }
 
-/* One word: KEY=VALUE or a flag.  Keys are never quoted. */
+/* A word quoted whole, as GRUB passes `cmdline="a b"`: "cmdline=a b". */
+static int cmdline_quoted_word(struct parser *p, const char **sp,
+                               struct hop_error *err)
+{
+    struct span whole;
+    int rc = cmdline_value(p, sp, &whole, err);
+    if (rc)
+        return rc;
+    size_t eq = 0;
+    while (eq < whole.n && whole.s[eq] != '=')
+        eq++;
+    if (eq == whole.n)
+        return cmdline_flag(p, whole, err);
+    return set_key(p, (struct span){ whole.s, eq },
+                   (struct span){ whole.s + eq + 1, whole.n - eq - 1 }, err);
+}
+
+/* One word: KEY=VALUE or a flag, or either quoted whole. */
 static int cmdline_word(struct parser *p, const char **sp,
                         struct hop_error *err)
 {
     struct span key = { *sp, 0 }, value;
     int rc;
+    if (**sp == '"')
+        return cmdline_quoted_word(p, sp, err);
     while (key.s[key.n] && !is_blank(key.s[key.n]) && key.s[key.n] != '=')
         key.n++;
     *sp = key.s + key.n;

@@ -415,6 +415,23 @@ static void test_cmdline_quotes(void **state)
     assert_int_equal(cmdline("kernel=/k cmdline=\"abc\\\""), HOP_ERR_INVALID);
 }
 
+/* GRUB quotes a whole word that has a blank and escapes " ' and \. */
+static void test_cmdline_grub_quoting(void **state)
+{
+    (void)state;
+    assert_int_equal(cmdline("/boot/hop.elf \"kernel=/b k\" \"cmdline=a \\\"b\\\" c\\'d\" debug-exit"),
+                     HOP_OK);
+    assert_string_equal(cfg.cmd_entry.kernel, "/b k");
+    assert_string_equal(cfg.cmd_entry.cmdline, "a \"b\" c'd");
+    assert_true(cfg.debug_exit);
+    setup(NULL);
+    assert_int_equal(cmdline("kernel=/k \"debug-exit\""), HOP_OK);
+    assert_true(cfg.debug_exit);
+    setup(NULL);
+    assert_int_equal(cmdline("kernel=/k \"cmdline=a"), HOP_ERR_INVALID);
+    expect_msg(HOP_ERR_INVALID, "hop command line: word 2: unterminated quote");
+}
+
 static void test_cmdline_errors(void **state)
 {
     (void)state;
@@ -595,6 +612,7 @@ int main(void)
         T(test_cmdline_kernel_only),
         T(test_cmdline_all_keys),
         T(test_cmdline_quotes),
+        T(test_cmdline_grub_quoting),
         T(test_cmdline_errors),
         T(test_cmdline_image_path),
         T(test_override_globals),

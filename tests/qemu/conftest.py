@@ -31,8 +31,22 @@ class Run:
         return [(int(a, 16), int(b, 16), int(n), c) for a, b, n, c in
                 re.findall(r'hop:   module \d+ ([0-9a-f]{16})-([0-9a-f]{16}) (\d+) bytes "(.*)"', self.out)]
 
+    def demo_cmdlines(self):
+        """The command line(s) the demo kernel printed (one per boot)."""
+        return re.findall(r'^demo: command line "(.*)"$', self.out, re.M)
+
+    def demo_modules(self):
+        """The demo kernel's modules as [(cmdline, size, crc32)]."""
+        return [(c, int(n), int(crc, 16)) for c, n, crc in
+                re.findall(r'^demo: module "(.*)" (\d+) bytes crc32 ([0-9a-f]{8})$',
+                           self.out, re.M)]
+
     def __repr__(self):
-        return f"<rc={self.rc}>\n{self.out}"
+        """The exit code, every failure line, and the end of the output
+        (pytest shortens long reprs, so put what matters first)."""
+        lines = self.out.splitlines()
+        fails = [l for l in lines if "FAIL" in l or "failed" in l or "error" in l.lower()]
+        return "\n".join([f"rc={self.rc}"] + fails[:20] + ["--- last lines:"] + lines[-25:])
 
 
 def kernel(name):

@@ -23,6 +23,11 @@ mb2_header:
     dw MB2_TAG_MODULE_ALIGN, MB2_TAG_OPTIONAL
     dd 8
     align 8
+mb2_info_request:                   ; the memory map, optional (tests patch it)
+    dw MB2_TAG_INFO_REQUEST, MB2_TAG_OPTIONAL
+    dd 12
+    dd MB2_INFO_MMAP
+    align 8
     dw MB2_TAG_END, 0
     dd 8
 mb2_end:

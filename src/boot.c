@@ -75,30 +75,121 @@ static int read_kernel(struct boot_attempt *a, struct hop_error *err)
     return HOP_OK;
 }
 
+/* The first base at or after b (or, going down, at or before it) whose
+ * [base, base+size) touches no live range, within [lo, end); each collision
+ * moves past the range it hit. */
+static bool free_base(const struct physmem *pm, paddr_t lo, paddr_t end, uint64_t size,
+                      uint64_t align, bool down, paddr_t *base)
+{
+    paddr_t b = down ? ALIGN_DOWN(end - size, align) : lo;
+    while (b >= lo && b + size <= end) {
+        const struct phys_range *l = physmem_find_live(pm, b, b + size);
+        if (!l) {
+            *base = b;
+            return true;
+        }
+        if (down) {
+            if (l->start < lo + size)
+                return false;
+            b = ALIGN_DOWN(l->start - size, align);
+        } else {
+            b = ALIGN_UP(l->end, align);
+        }
+    }
+    return false;
+}
+
+/* The lowest (or, preferring high, the highest) aligned base in
+ * [min_addr, max_addr - size] whose image lies in one usable region: first
+ * among places that touch nothing live (so the kernel loads at once), then
+ * anywhere usable (the trampoline moves it). */
+static bool choose_base(const struct boot_attempt *a, uint64_t size, bool high, bool free_only,
+                        paddr_t *base)
+{
+    const struct mb2_header *h = &a->mb2;
+    const struct bootinfo *bi = a->env->bi;
+    uint64_t align = h->reloc_align ? h->reloc_align : 1;
+    paddr_t floor = MAX((paddr_t)h->reloc_min_addr, free_only ? (paddr_t)PHYSMEM_LOW_LIMIT : 0);
+    bool found = false;
+    for (size_t i = 0; i < bi->map_count; i++) {
+        const struct mem_region *r = &bi->map[i];
+        paddr_t lo = ALIGN_UP(MAX(r->start, floor), align);
+        paddr_t end = MIN(r->end, (paddr_t)h->reloc_max_addr + 1);
+        paddr_t b;
+        if (r->type != MEM_USABLE || end <= lo || end - lo < size)
+            continue;
+        if (free_only) {
+            if (!free_base(a->env->pm, lo, end, size, align, high, &b))
+                continue;
+        } else {
+            b = high ? ALIGN_DOWN(end - size, align) : lo;
+        }
+        *base = b;
+        found = true;
+        if (!high)
+            return true; /* regions are sorted: the first is the lowest */
+    }
+    return found;
+}
+
+/* A relocatable multiboot2 kernel (header tag 10): the whole image slides to
+ * a base hop chooses inside [min_addr, max_addr] by the kernel's preference;
+ * the entry slides with it and the info's load-base tag says where. */
+static int relocate_image(struct boot_attempt *a, paddr_t span_start, uint64_t span_size,
+                          int64_t *slide, struct hop_error *err)
+{
+    *slide = 0;
+    if (a->proto != CONFIG_PROTO_MULTIBOOT2 || !a->has_mb2 ||
+        !mb2_header_has(&a->mb2, MB2_HEADER_TAG_RELOCATABLE))
+        return HOP_OK;
+    bool high = a->mb2.reloc_preference == MB2_RELOC_PREFER_HIGH;
+    paddr_t base;
+    if (!choose_base(a, span_size, high, true, &base) &&
+        !choose_base(a, span_size, high, false, &base))
+        return error_set(err, HOP_ERR_NOMEM,
+                         "%s: no usable 0x%llx bytes for the relocatable image in [0x%x, 0x%x]",
+                         a->entry->kernel, (unsigned long long)span_size,
+                         a->mb2.reloc_min_addr, a->mb2.reloc_max_addr);
+    *slide = (int64_t)(base - span_start);
+    a->has_load_base = true;
+    a->load_base = base;
+    kprintf("hop: %s: relocatable, loaded at 0x%llx (slide %+lld)\n", a->entry->kernel,
+            (unsigned long long)base, (long long)*slide);
+    return HOP_OK;
+}
+
 /* Where the kernel's bytes go: the multiboot address fields when the chosen
- * protocol has them (the a.out kludge), else the ELF PT_LOADs by p_paddr. */
+ * protocol has them (the a.out kludge), else the ELF PT_LOADs by p_paddr;
+ * slid as a whole when the kernel is relocatable. */
 static int add_kernel_segments(struct boot_attempt *a, struct hop_error *err)
 {
     const struct mb_load_layout *l = NULL;
+    int64_t slide;
     if (a->proto == CONFIG_PROTO_MULTIBOOT2 && a->has_mb2 &&
         mb2_header_has(&a->mb2, MB2_HEADER_TAG_ADDRESS))
         l = &a->mb2.layout;
     else if (a->proto == CONFIG_PROTO_MULTIBOOT1 && a->has_mb1 && a->mb1.has_addresses)
         l = &a->mb1.layout;
-    if (l)
-        return kimage_add_fixed(&a->k, l->load_addr, ptr_paddr(a->kernel.data + l->file_offset),
-                                l->load_size, l->mem_end - l->load_addr, a->entry->kernel, err);
-    if (a->elf.segment_count == 0)
+    if (!l && a->elf.segment_count == 0)
         return error_set(err, HOP_ERR_INVALID, "%s: not an ELF file and no load addresses",
                          a->entry->kernel);
-    for (size_t i = 0; i < a->elf.segment_count; i++) {
+    paddr_t start = l ? l->load_addr : a->elf.paddr_min;
+    paddr_t end = l ? l->mem_end : a->elf.paddr_end;
+    int rc = relocate_image(a, start, end - start, &slide, err);
+    if (rc)
+        return rc;
+    a->entry_paddr += (uint64_t)slide;
+    if (l)
+        return kimage_add_fixed(&a->k, l->load_addr + (uint64_t)slide,
+                                ptr_paddr(a->kernel.data + l->file_offset), l->load_size,
+                                l->mem_end - l->load_addr, a->entry->kernel, err);
+    for (size_t i = 0; i < a->elf.segment_count && !rc; i++) {
         const struct elf_segment *s = &a->elf.segments[i];
-        int rc = kimage_add_fixed(&a->k, s->paddr, ptr_paddr(a->kernel.data + s->offset),
-                                  s->filesz, s->memsz, a->entry->kernel, err);
-        if (rc)
-            return rc;
+        rc = kimage_add_fixed(&a->k, s->paddr + (uint64_t)slide,
+                              ptr_paddr(a->kernel.data + s->offset), s->filesz, s->memsz,
+                              a->entry->kernel, err);
     }
-    return HOP_OK;
+    return rc;
 }
 
 /* Entry point: the multiboot entry fields, else e_entry through the ELF's
@@ -249,8 +340,8 @@ int boot_entry(const struct boot_env *env, const struct config_entry *entry, str
     kprintf("hop: %s: %zu bytes%s, protocol %s\n", entry->kernel, a->kernel.size,
             a->kernel.was_compressed ? " (inflated)" : "", ops->name);
     kimage_init(&a->k, env->bi, env->pm, &(struct phys_rw){ identity_rw, NULL });
-    rc = add_kernel_segments(a, err);
-    rc = rc ? rc : find_entry(a, err);
+    rc = find_entry(a, err);
+    rc = rc ? rc : add_kernel_segments(a, err);
     rc = rc ? rc : add_modules(a, err);
     rc = rc ? rc : ops->prepare(a, err);
     rc = rc ? rc : plan_and_load(a, err);

@@ -23,6 +23,8 @@ struct boot_attempt {
     struct mb1_header mb1;
     struct mb2_header mb2;
     paddr_t entry_paddr;       /* where the kernel is entered */
+    bool has_load_base;        /* multiboot2 relocatable: the base chosen */
+    paddr_t load_base;
     paddr_t max_addr;          /* end of RAM: what the trampoline maps */
     struct boot_attempt_module modules[CONFIG_MAX_MODULES + 1];
     size_t module_count;

@@ -36,6 +36,8 @@ static const struct handoff_input *handoff_input(struct boot_attempt *a)
     }
     in->modules = handoff_modules;
     in->module_count = a->module_count;
+    in->has_load_base = a->has_load_base;
+    in->load_base = a->load_base;
     in->has_initrd = a->has_initrd;
     in->initrd_index = a->initrd_index;
     in->reserved = handoff_reserved;

@@ -74,3 +74,24 @@ def test_required_unknown_info_request_refused(tmp_path):
     run = hop_run(str(k))
     assert run.rc == 2, run
     assert "17" in run.out and "EFI memory map" in run.out, run
+
+
+@pytest.mark.parametrize("name,low,high", [("reloc", 0x2000000, 0x6000000),
+                                            ("reloc-low", 0x3000000, 0x6000000)])
+@pytest.mark.parametrize("via", ["qemu-kernel", "grub-bios"])
+def test_relocatable_multiboot2(name, low, high, via):
+    """The relocatable header tag: hop picks the base by the preference
+    (reloc: high, reloc-low: low), slides the entry, and the kernel finds
+    itself where the load-base tag says, aligned and inside [min, max]."""
+    import re
+    path = os.path.join(os.path.dirname(kernel("demo")), name + ".bin")
+    run = hop_run(path, via=via)
+    assert run.rc == EXIT_PASS, run
+    m = re.search(r"reloc: base 0x([0-9a-f]{8}) \(tag 0x([0-9a-f]{8})\) PASS", run.out)
+    assert m and m.group(1) == m.group(2), run
+    base = int(m.group(1), 16)
+    assert low <= base < high and base % 0x200000 == 0
+    if name == "reloc":
+        assert base >= high - 0x400000, "preference high not honoured"
+    else:
+        assert base == low, "preference low not honoured"

@@ -24,3 +24,15 @@ $(TK_BUILD)/%.elf: $(TK_BUILD)/obj/$(TK_DIR)/%.o $(TK_LIB_OBJ) $(TK_DIR)/kernel.
 		-T $(TK_DIR)/kernel.ld $< $(TK_LIB_OBJ) -o $@
 
 kernels: $(TK_ELFS)
+
+# reloc.bin: a flat, position-independent multiboot2 kernel with the
+# relocatable header tag (tests/qemu/kernels/reloc.asm).
+$(TK_BUILD)/reloc.bin: $(TK_DIR)/reloc.asm boot/multiboot.inc
+	@mkdir -p $(dir $@)
+	$(call say,NASM,$<)$(NASM) -f bin -Iboot/ $< -o $@
+
+$(TK_BUILD)/reloc-low.bin: $(TK_DIR)/reloc.asm boot/multiboot.inc
+	@mkdir -p $(dir $@)
+	$(call say,NASM,$<)$(NASM) -f bin -Iboot/ -DRELOC_PREF=1 -DRELOC_MIN=0x3000000 $< -o $@
+
+kernels: $(TK_BUILD)/reloc.bin $(TK_BUILD)/reloc-low.bin

@@ -11,11 +11,13 @@
 #define LINUX_BOOT_PARAMS_ALIGN PAGE_SIZE
 
 static struct handoff_module handoff_modules[CONFIG_MAX_MODULES + 1];
-static struct phys_range handoff_reserved[CONFIG_MAX_MODULES + 2];
+static struct phys_range handoff_reserved[CONFIG_MAX_MODULES + 1];
 static struct handoff_input handoff_in;
 
-/* The input every builder reads; module and info addresses are final once
- * the plan is made (before, they only size the block). */
+/* The input every builder reads; module addresses are final once the plan
+ * is made (before, they only size the block, so the input must have the same
+ * shape both times).  The info block itself is not listed: each builder
+ * marks its own buffer. */
 static const struct handoff_input *handoff_input(struct boot_attempt *a)
 {
     struct handoff_input *in = &handoff_in;
@@ -29,10 +31,6 @@ static const struct handoff_input *handoff_input(struct boot_attempt *a)
         handoff_modules[i] = (struct handoff_module){ p->addr, p->addr + a->modules[i].file.size,
                                                       a->modules[i].cmdline };
         handoff_reserved[r++] = (struct phys_range){ p->addr, p->addr + p->req.size, "module" };
-    }
-    if (a->info_size) {
-        const struct kimage_placed *p = &a->k.placed[a->info_placed];
-        handoff_reserved[r++] = (struct phys_range){ p->addr, p->addr + p->req.size, "boot info" };
     }
     in->modules = handoff_modules;
     in->module_count = a->module_count;

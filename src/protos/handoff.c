@@ -221,13 +221,14 @@ static int mark_range(const struct handoff_marking *mk, paddr_t start, paddr_t e
     struct handoff_range want = pages_around(start, end), ex = { 0, 0 };
     paddr_t at = want.start;
     while (at < want.end) {
-        paddr_t stop = exempt_first(mk, at, want.end, &ex) ? MAX(ex.start, at) : want.end;
+        bool exempt = exempt_first(mk, at, want.end, &ex);
+        paddr_t stop = exempt ? MAX(ex.start, at) : want.end;
         if (stop > at && mark_usable(at, stop) != HOP_OK)
             return error_set(err, HOP_ERR_LIMIT,
                              "memory map for the kernel: marking 0x%llx-0x%llx (%s) makes "
                              "more than %d entries", (unsigned long long)start,
                              (unsigned long long)end, what, BOOTINFO_MAX_REGIONS);
-        at = stop < want.end ? MAX(ex.end, stop) : want.end;
+        at = exempt ? ex.end : want.end; /* ex overlaps [at, ...): ex.end > at */
     }
     return HOP_OK;
 }

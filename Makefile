@@ -40,7 +40,7 @@ KASFLAGS := -f elf64 -g -F dwarf -Iboot/ -Iarch/x86_64/
 KLDFLAGS := -nostdlib --gc-sections -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments -T linker.ld
 
 SRC_C    := $(sort $(wildcard src/*.c src/lib/*.c src/protos/*.c))
-HOST_SRC := $(SRC_C)
+HOST_SRC := $(filter-out src/lib/string.c,$(SRC_C))
 ARCH_C   := $(sort $(wildcard arch/x86_64/*.c))
 ASM      := $(sort $(wildcard boot/*.asm arch/x86_64/*.asm))
 KOBJS    := $(patsubst %.c,$(BUILD)/k/%.o,$(SRC_C) $(ARCH_C)) \

@@ -1,7 +1,7 @@
-/* The C string functions for the freestanding image (the host build uses
- * the C library's).  memcpy/memmove/memset use the string instructions,
- * which modern CPUs run at close to memory bandwidth (ERMSB), and which the
- * compiler may also call on its own. */
+/* memcpy, memmove and memset for hop's image, with the string instructions
+ * (modern CPUs run them at close to memory bandwidth); the compiler may also
+ * call them on its own.  The other string functions are portable loops in
+ * src/lib/string.c. */
 #include "lib/string.h"
 
 void *memcpy(void *dst, const void *src, size_t n)
@@ -36,57 +36,4 @@ void *memset(void *dst, int c, size_t n)
     n &= 7;
     __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(pattern) : "memory");
     return dst;
-}
-
-int memcmp(const void *a, const void *b, size_t n)
-{
-    const unsigned char *x = a, *y = b;
-    for (; n; n--, x++, y++)
-        if (*x != *y)
-            return *x - *y;
-    return 0;
-}
-
-size_t strlen(const char *s)
-{
-    size_t n = 0;
-    while (s[n])
-        n++;
-    return n;
-}
-
-size_t strnlen(const char *s, size_t max)
-{
-    size_t n = 0;
-    while (n < max && s[n])
-        n++;
-    return n;
-}
-
-int strcmp(const char *a, const char *b)
-{
-    while (*a && *a == *b)
-        a++, b++;
-    return (unsigned char)*a - (unsigned char)*b;
-}
-
-int strncmp(const char *a, const char *b, size_t n)
-{
-    for (; n; n--, a++, b++) {
-        if (*a != *b)
-            return (unsigned char)*a - (unsigned char)*b;
-        if (!*a)
-            return 0;
-    }
-    return 0;
-}
-
-char *strchr(const char *s, int c)
-{
-    for (;; s++) {
-        if (*s == (char)c)
-            return (char *)s;
-        if (!*s)
-            return NULL;
-    }
 }

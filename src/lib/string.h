@@ -1,5 +1,6 @@
 /* The few C library string functions hop uses.  On the host the C library
- * provides them; in the freestanding image arch/x86_64/string.c does. */
+ * provides them; in the freestanding images src/lib/string.c and the
+ * per-architecture copy functions (arch/x86_64/string.c) do. */
 #ifndef HOP_STRING_H
 #define HOP_STRING_H
 

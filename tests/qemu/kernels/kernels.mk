@@ -6,7 +6,7 @@ TK_CC     ?= gcc
 TK_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -m32 -march=i686 -ffreestanding \
 	-fno-builtin -nostdlib -fno-stack-protector -fno-pic -fno-pie -mgeneral-regs-only \
 	-fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns -Isrc -I$(TK_DIR)
-TK_LIB_SRC := $(TK_DIR)/tk.c $(TK_DIR)/tk_libgcc.c $(TK_DIR)/tk_string.c src/bootinfo.c src/lib/fmt.c src/lib/error.c
+TK_LIB_SRC := $(TK_DIR)/tk.c $(TK_DIR)/tk_libgcc.c $(TK_DIR)/tk_string.c src/bootinfo.c src/lib/fmt.c src/lib/error.c src/lib/string.c
 TK_LIB_OBJ := $(patsubst %.c,$(TK_BUILD)/obj/%.o,$(TK_LIB_SRC)) $(TK_BUILD)/obj/tk_entry.o
 TK_NAMES  := $(patsubst $(TK_DIR)/%.c,%,$(filter-out $(TK_DIR)/tk%,$(wildcard $(TK_DIR)/*.c)))
 TK_ELFS   := $(patsubst %,$(TK_BUILD)/%.elf,$(TK_NAMES))

@@ -1,6 +1,6 @@
-/* The C string functions for the i386 test kernels: plain loops (built with
- * -fno-tree-loop-distribute-patterns so gcc does not turn them into calls
- * to themselves). */
+/* memcpy, memmove and memset for the i386 test kernels: plain loops (built
+ * with -fno-tree-loop-distribute-patterns so gcc does not turn them into
+ * calls to themselves).  The rest is src/lib/string.c. */
 #include "lib/string.h"
 
 void *memcpy(void *dst, const void *src, size_t n)
@@ -36,57 +36,4 @@ void *memset(void *dst, int c, size_t n)
     while (n--)
         *d++ = (unsigned char)c;
     return dst;
-}
-
-int memcmp(const void *a, const void *b, size_t n)
-{
-    const unsigned char *x = a, *y = b;
-    for (; n; n--, x++, y++)
-        if (*x != *y)
-            return *x - *y;
-    return 0;
-}
-
-size_t strlen(const char *s)
-{
-    size_t n = 0;
-    while (s[n])
-        n++;
-    return n;
-}
-
-size_t strnlen(const char *s, size_t max)
-{
-    size_t n = 0;
-    while (n < max && s[n])
-        n++;
-    return n;
-}
-
-int strcmp(const char *a, const char *b)
-{
-    while (*a && *a == *b)
-        a++, b++;
-    return (unsigned char)*a - (unsigned char)*b;
-}
-
-int strncmp(const char *a, const char *b, size_t n)
-{
-    for (; n; n--, a++, b++) {
-        if (*a != *b)
-            return (unsigned char)*a - (unsigned char)*b;
-        if (!*a)
-            return 0;
-    }
-    return 0;
-}
-
-char *strchr(const char *s, int c)
-{
-    for (;; s++) {
-        if (*s == (char)c)
-            return (char *)s;
-        if (!*s)
-            return NULL;
-    }
 }

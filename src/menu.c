@@ -5,7 +5,8 @@
 #define ANSI_ESC 0x1B
 
 /* Serial terminals send arrows as ESC [ A / ESC [ B; fold them into KEY_UP
- * and KEY_DOWN.  A lone ESC is returned as itself once nothing follows. */
+ * and KEY_DOWN.  ESC only starts a sequence: ESC followed by anything but
+ * "[" yields that next key. */
 static int read_key(const struct menu_input *in)
 {
     static int pending;

@@ -20,7 +20,7 @@ HOP_RUN = os.path.join(TOOLS, "hop-run")
 sys.path.insert(0, TOOLS)
 sys.dont_write_bytecode = True    # no __pycache__ in tools/hoplib
 
-from hoplib import cpio, image, iso, qemu, ramdisk  # noqa: E402
+from hoplib import cpio, image, iso, qemu, ramdisk, serialin  # noqa: E402
 
 needs_qemu = pytest.mark.skipif(
     shutil.which("qemu-system-x86_64") is None or shutil.which("nasm") is None,
@@ -247,6 +247,91 @@ def test_dry_run_keep_writes_files(files, tmp_path):
     assert names == ["boot", "boot/kernel.elf", "hop.cfg"]
 
 
+def test_dry_run_loader_modules_qemu_kernel(files, tmp_path):
+    hop, kernel, mod = files
+    other = tmp_path / "data.bin"
+    other.write_bytes(b"data")
+    r = hop_run("--dry-run", "--via", "qemu-kernel", "--hop", hop, kernel,
+                "--loader-module", "%s=/boot/k.elf a b" % mod,
+                "--loader-module", other, "--loader-module", "%s=" % other)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.decode()
+    # after the RAM disk; the copy is named after the first word, so hop
+    # finds it by name although QEMU puts the path first
+    assert "-initrd '<tmpdir>/ramdisk.cpio,<tmpdir>/loader/0/k.elf /boot/k.elf " \
+           "a b,<tmpdir>/loader/1/data.bin,<tmpdir>/loader/2/data.bin'" in out
+    # not in the RAM disk
+    assert "initrd.img" not in out.split("# --- ramdisk.cpio", 1)[1]
+    assert "data.bin" not in out.split("# --- ramdisk.cpio", 1)[1]
+
+
+def test_dry_run_loader_modules_grub(files, tmp_path):
+    hop, kernel, mod = files
+    other = tmp_path / "data.bin"
+    other.write_bytes(b"data")
+    r = hop_run("--dry-run", "--hop", hop, kernel,
+                "--loader-module", "%s=k $x" % mod, "--loader-module", other)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.decode()
+    rd = out.index("module2 --nounzip /boot/ramdisk.cpio ramdisk")
+    first = out.index("module2 --nounzip /boot/initrd.img k '$x'")
+    second = out.index("module2 --nounzip /boot/data.bin data.bin")
+    assert rd < first < second
+    assert "data.bin" not in out.split("# --- ramdisk.cpio", 1)[1]
+
+
+def test_loader_module_refusals(files, tmp_path):
+    hop, kernel, mod = files
+    clash = tmp_path / "sub"
+    clash.mkdir()
+    (clash / "initrd.img").write_bytes(b"other")
+    r = hop_run("--dry-run", "--hop", hop, kernel, "--loader-module", mod,
+                "--loader-module", clash / "initrd.img")
+    assert r.returncode == 127 and b"rename one" in r.stderr
+    r = hop_run("--dry-run", "--hop", hop, kernel, "--loader-module",
+                tmp_path / "nope")
+    assert r.returncode == 127 and b"loader module" in r.stderr
+    r = hop_run("--dry-run", "--direct", kernel, "--loader-module", mod)
+    assert r.returncode == 127 and b"--loader-module" in r.stderr
+
+
+def test_dry_run_serial_input(files):
+    hop, kernel, _ = files
+    r = hop_run("--dry-run", "--via", "qemu-kernel", "--hop", hop, kernel,
+                "--serial-input-after", r"hop: boot menu=\e[B\r",
+                "--serial-input-after", r"a\x3db=2\x41\n")
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.decode()
+    assert "its stdin is a pipe for the serial input" in out
+    assert "# --- serial input, in order ---\n" \
+           "after 'hop: boot menu' send '\\x1b[B\\r'\n" \
+           "after 'a=b' send '2A\\n'\n" in out
+    for bad in ("no-equals", "=text", "marker=", r"m=\q", r"m=\x4"):
+        r = hop_run("--dry-run", "--hop", hop, kernel,
+                    "--serial-input-after", bad)
+        assert r.returncode == 127, bad
+        assert b"--serial-input-after" in r.stderr, bad
+
+
+def test_serial_input_escapes_and_order():
+    assert serialin.unescape(r"a\r\n\t\e[B\\\x00\xfFé") == \
+        b"a\r\n\t\x1b[B\\\x00\xff\xc3\xa9"
+    item = serialin.SerialInput.parse(r"menu\x3d=x=y")
+    assert (item.marker, item.text) == (b"menu=", b"x=y")
+    feeder = serialin.Feeder([serialin.SerialInput.parse("ab=1"),
+                              serialin.SerialInput.parse("ab=2"),
+                              serialin.SerialInput.parse("cd=3")])
+    assert feeder.feed(b"xx a") == b""
+    assert feeder.feed(b"xx ab") == b"1"          # a marker across chunks
+    assert feeder.feed(b"xx ab") == b""           # the same once: not twice
+    assert feeder.feed(b"xx ab ab cd") == b"23"
+    assert feeder.unsent() == []
+    feeder = serialin.Feeder([serialin.SerialInput.parse("cd=1"),
+                              serialin.SerialInput.parse("ab=2")])
+    assert feeder.feed(b"ab cd") == b"1"          # ab came before cd: waits
+    assert [i.text for i in feeder.unsent()] == [b"2"]
+
+
 def test_missing_files_are_explained(files, tmp_path):
     hop, kernel, _ = files
     r = hop_run("--dry-run", "--hop", hop, tmp_path / "nope.elf")
@@ -271,6 +356,9 @@ def test_help_documents_exit_codes():
     assert r.returncode == 0
     for code in (b"124", b"125", b"126", b"127"):
         assert code in r.stdout
+    for option in (b"--loader-module FILE[=CMDLINE]",
+                   b"--serial-input-after MARKER=TEXT"):
+        assert option in r.stdout
 
 
 # --- exit status with tiny guests (QEMU -kernel, multiboot 1) --------------------
@@ -393,6 +481,52 @@ def test_timeout_is_124(guests):
     r = boot_direct(guests["loop"], "--timeout", "2")
     assert r.returncode == 124, r.stderr
     assert b"hop-run: timeout after 2 s" in r.stderr
+
+
+ECHO_GUEST = """\
+  mov dx, 0x3f8 + 2
+  mov al, 0x07            ; FIFOs on and cleared, as hop does
+  out dx, al
+  mov esi, prompt
+  mov dx, 0x3f8
+.next:
+  lodsb
+  test al, al
+  jz .read
+  out dx, al
+  jmp .next
+.read:
+  mov dx, 0x3f8 + 5       ; line status: data ready?
+  in al, dx
+  test al, 1
+  jz .read
+  mov dx, 0x3f8
+  in al, dx
+  cmp al, 13
+  je .exit
+  out dx, al              ; echo
+  jmp .read
+.exit:
+  mov al, 7
+  out 0xf4, al
+"""
+
+
+@needs_qemu
+def test_serial_input_reaches_the_guest(tmp_path):
+    src = tmp_path / "echo.asm"
+    src.write_text(mb1_source(ECHO_GUEST) + 'prompt: db "type>", 0\n')
+    subprocess.run(["nasm", "-f", "bin", str(src), "-o", str(tmp_path / "echo")],
+                   check=True)
+    r = boot_direct(tmp_path / "echo", "--timeout", "10",
+                    "--serial-input-after", r"type>=hi\x21\e",
+                    "--serial-input-after", r"\e=\r")
+    assert r.returncode == 7, r.stderr
+    assert r.stdout == b"type>hi!\x1b"
+    r = boot_direct(tmp_path / "echo", "--timeout", "3",
+                    "--serial-input-after", "never=x")
+    assert r.returncode == 124
+    assert b"serial input not sent" in r.stderr and b"never" in r.stderr
 
 
 @needs_qemu

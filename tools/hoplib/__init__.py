@@ -7,4 +7,5 @@ Modules:
   image    what boot protocol headers an image carries
   iso      GRUB ISOs (grub-mkrescue) and their grub.cfg
   qemu     the QEMU command line, running it, its exit status
+  serialin typing into the guest's serial port after a marker
 """

@@ -119,12 +119,16 @@ def grub_cfg(load_commands, title="hop-run"):
     ]) + "\n"
 
 
-def hop_grub_cfg(hop_name, hop_cmdline, ramdisk_name):
-    """grub.cfg booting hop (multiboot2) with the RAM disk as a module."""
+def hop_grub_cfg(hop_name, hop_cmdline, ramdisk_name, modules=()):
+    """grub.cfg booting hop (multiboot2) with the RAM disk as a module,
+    then `modules`, (name, cmdline) pairs of files in /boot/, each a module
+    of its own (hop-run --loader-module)."""
     return grub_cfg([
         _line("multiboot2", "/boot/" + hop_name, grub_args(hop_cmdline)),
         _line("module2 --nounzip", "/boot/" + ramdisk_name, "ramdisk"),
-    ])
+    ] + [_line("module2 --nounzip", grub_quote("/boot/" + name),
+               grub_args(cmdline))
+         for name, cmdline in modules])
 
 
 def direct_grub_cfg(protocol, kernel_name, cmdline, modules):

@@ -254,12 +254,15 @@ class _Output:
 
 
 def run(cmd, timeout, serial_filter=None, stdout=None, stderr=None,
-        serial_log=None):
+        serial_log=None, serial_input=None):
     """Run QEMU command `cmd` (without control_args) to its end.
 
     serial_filter: an object with feed(bytes) -> bytes, `failed` and
       pending() (see iso.GrubSerialFilter), or None to show everything.
     stdout / stderr: binary streams (default: ours); serial_log: a path.
+    serial_input: a serialin.Feeder, or None.  With one, QEMU's stdin (the
+      serial port's input, `-serial stdio`) is a pipe that receives each
+      input's text once its marker has been shown; else /dev/null.
     Returns (Outcome, serial output bytes as shown).
     """
     stdout = sys.stdout.buffer if stdout is None else stdout
@@ -271,7 +274,9 @@ def run(cmd, timeout, serial_filter=None, stdout=None, stderr=None,
     try:
         full = cmd + control_args(qmp_path)
         try:
-            proc = subprocess.Popen(full, stdin=subprocess.DEVNULL,
+            proc = subprocess.Popen(full, stdin=subprocess.DEVNULL
+                                    if serial_input is None
+                                    else subprocess.PIPE,
                                     stdout=subprocess.PIPE,
                                     stderr=subprocess.PIPE,
                                     preexec_fn=_die_with_parent)
@@ -279,16 +284,55 @@ def run(cmd, timeout, serial_filter=None, stdout=None, stderr=None,
             raise HopError("cannot run %s: %s: install qemu-system-x86 "
                            "(make deps)" % (cmd[0], e.strerror))
         try:
+            typist = _Typist(proc.stdin, serial_input)
             return _supervise(proc, qmp_path, timeout, serial_filter, out,
-                              stderr), bytes(out.kept)
+                              stderr, typist), bytes(out.kept)
         finally:
             _stop(proc)
+            if proc.stdin is not None:
+                try:
+                    proc.stdin.close()
+                except OSError:
+                    pass
             proc.stdout.close()
             proc.stderr.close()
     finally:
         if log is not None:
             log.close()
         shutil.rmtree(qmp_dir, ignore_errors=True)
+
+
+class _Typist:
+    """Writes the due serial input into QEMU's stdin pipe, without ever
+    blocking the output loop (what the pipe does not take now is kept)."""
+
+    def __init__(self, pipe, feeder):
+        self.pipe = pipe
+        self.feeder = feeder
+        self.queue = b""
+        if pipe is not None:
+            os.set_blocking(pipe.fileno(), False)
+
+    def output(self, shown):
+        """`shown`: all the serial output shown so far."""
+        if self.feeder is None:
+            return
+        self.queue += self.feeder.feed(shown)
+        self.flush()
+
+    def flush(self):
+        while self.queue and self.pipe is not None:
+            try:
+                n = os.write(self.pipe.fileno(), self.queue)
+            except BlockingIOError:
+                return
+            except OSError:             # QEMU is gone
+                self.queue = b""
+                return
+            self.queue = self.queue[n:]
+
+    def unsent(self):
+        return self.feeder.unsent() if self.feeder is not None else []
 
 
 def _start(proc, qmp_path):
@@ -311,7 +355,9 @@ def _start(proc, qmp_path):
     return qmp
 
 
-def _supervise(proc, qmp_path, timeout, serial_filter, out, stderr):
+def _supervise(proc, qmp_path, timeout, serial_filter, out, stderr,
+               typist=None):
+    typist = typist or _Typist(None, None)
     qmp = _start(proc, qmp_path)
     if qmp is None:
         _stop(proc)
@@ -343,7 +389,10 @@ def _supervise(proc, qmp_path, timeout, serial_filter, out, stderr):
                         _quit(qmp)
                     elif now >= quit_sent + KILL_GRACE:
                         _stop(proc)
+            typist.flush()
             wait = 0.2 if proc.poll() is None else 1.0
+            if typist.queue:
+                wait = 0.01
             for key, _ in sel.select(wait):
                 if key.data == "qmp":
                     try:
@@ -367,6 +416,7 @@ def _supervise(proc, qmp_path, timeout, serial_filter, out, stderr):
                         if serial_filter.failed and stop_at is None:
                             stop_at = time.monotonic() + 1.0
                     out.write(data)
+                    typist.output(out.kept)
                 else:
                     stderr.write(data)
                     stderr.flush()
@@ -380,6 +430,10 @@ def _supervise(proc, qmp_path, timeout, serial_filter, out, stderr):
     finally:
         sel.close()
         qmp.sock.close()
+    for item in typist.unsent():
+        stderr.write(("hop-run: note: serial input not sent, its marker "
+                      "never came: %s\n" % item.describe()).encode())
+        stderr.flush()
     return _outcome(proc.returncode, qmp.events, timed_out, timeout,
                     serial_filter, out)
 

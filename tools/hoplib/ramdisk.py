@@ -108,7 +108,7 @@ def build(kernel, cmdline=None, modules=(), config_file=None,
                          [(boot_path(m.path), m.cmdline) for m in modules])
         writer.add_file(CONFIG_NAME, config.encode("utf-8"))
     for src, dest in extra_files:
-        if not os.path.exists(src):
+        if not os.path.lexists(src):     # a dangling symlink is fine
             raise HopError("--ramdisk-file: %s does not exist" % src)
         try:
             if cpio.normalize_name(dest) in writer:

@@ -36,3 +36,15 @@ $(TK_BUILD)/reloc-low.bin: $(TK_DIR)/reloc.asm boot/multiboot.inc
 	$(call say,NASM,$<)$(NASM) -f bin -Iboot/ -DRELOC_PREF=1 -DRELOC_MIN=0x3000000 $< -o $@
 
 kernels: $(TK_BUILD)/reloc.bin $(TK_BUILD)/reloc-low.bin
+
+# --- test-only loader: build/hop-corrupt.elf ----------------------------------
+# hop's own objects plus tests/qemu/hop_test_corrupt.c, which wraps
+# tramp_enter (ld --wrap) to corrupt one destination byte after the moves, so
+# that tests/qemu/test_relocation.py can show the trampoline's VERIFY catching
+# it.  build/hop.elf is not affected.
+HOP_CORRUPT_OBJ := $(BUILD)/k/tests/qemu/hop_test_corrupt.o
+
+$(BUILD)/hop-corrupt.elf: $(KOBJS) $(HOP_CORRUPT_OBJ) linker.ld
+	$(call say,LD,$@)$(LD) $(KLDFLAGS) --wrap=tramp_enter $(KOBJS) $(HOP_CORRUPT_OBJ) -o $@
+
+kernels: $(BUILD)/hop-corrupt.elf

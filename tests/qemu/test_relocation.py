@@ -30,7 +30,16 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "ker
 import mksegkernel  # noqa: E402
 
 HOP_CORRUPT = os.path.join(ROOT, "build", "hop-corrupt.elf")
-HOP_LOAD = 0x800000          # linker.ld
+def _hop_load_address():
+    """p_paddr of build/hop.elf's one PT_LOAD (linker.ld's HOP_LOAD_ADDR)."""
+    import struct
+    with open(os.path.join(ROOT, "build", "hop.elf"), "rb") as f:
+        data = f.read(4096)
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    return struct.unpack_from("<Q", data, phoff + 0x18)[0]
+
+
+HOP_LOAD = _hop_load_address()
 OVER_HOP = 0x40000           # the segments cover hop's first 256 KiB
 HARMLESS = 0x3000000         # 48 MiB: free RAM on every route with 128M
 MB2_MAGIC = 0x36D76289
@@ -217,7 +226,7 @@ def test_over_hop_and_cycle(tmp_path, route):
     sizes = [(H_FILESZ[0], H_FILESZ[0]), (H_FILESZ[1], H_FILESZ[1]), (LA, LA), (LB, LB)]
 
     def real(probe, where, segs):
-        lo, hi = hop_range(probe)   # 0x800000 (linker.ld)
+        lo, hi = hop_range(probe)   # HOP_LOAD (linker.ld)
         parts = usable_parts(probe, lo, lo + OVER_HOP)
         if len(parts) == 1:  # split in two
             s, e = parts[0]

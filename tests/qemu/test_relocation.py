@@ -304,11 +304,12 @@ def test_unaligned(tmp_path):
     bss-only segment, one across a page boundary, and two over the RAM disk
     moved over their own bytes by -5 and +3."""
     k = SegKernel(tmp_path)
-    fixed = [dict(addr=0x200001, filesz=1, memsz=1),
-             dict(addr=0x200002, filesz=7, memsz=0xFF9),
-             dict(addr=0x200FFB, filesz=0x1235, memsz=0x2001),   # adjacent to the one before
-             dict(addr=0x203001, filesz=0, memsz=0x333),
-             dict(addr=0x2FFFFD, filesz=6, memsz=7)]
+    base = 0x600000   # clear of hop (HOP_LOAD) and of the RAM disk after it
+    fixed = [dict(addr=base + 0x1, filesz=1, memsz=1),
+             dict(addr=base + 0x2, filesz=7, memsz=0xFF9),
+             dict(addr=base + 0xFFB, filesz=0x1235, memsz=0x2001),   # adjacent to the one before
+             dict(addr=base + 0x3001, filesz=0, memsz=0x333),
+             dict(addr=base + 0xFFFFD, filesz=6, memsz=7)]
     moved = [(0x1003, 0x1005), (0x777, 0x788)]
 
     def real(probe, where, segs):

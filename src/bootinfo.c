@@ -5,13 +5,14 @@
  * size against the block that holds it, every string for a NUL inside its
  * container, every address sum for overflow.  Physical memory is only read
  * through pa->map, and only within the view it returned.  Fields are copied
- * out with memcpy into structures that mirror the specifications' layouts, so
- * no field has to be aligned; like the boot protocols themselves this assumes
- * a little-endian machine (x86). */
+ * out with memcpy into the specifications' layouts (multiboot.h), so no field
+ * has to be aligned; like the boot protocols themselves this assumes a
+ * little-endian machine (x86). */
 #include "bootinfo.h"
 
 #include "lib/fmt.h"
 #include "lib/string.h"
+#include "multiboot.h"
 
 /* Largest info block, module list or memory map we accept: real ones are a
  * few KiB, so anything near this is corrupt. */
@@ -314,7 +315,7 @@ const struct boot_module *bootinfo_find_module(const struct bootinfo *bi,
 }
 
 /* ==========================================================================
- * Layouts shared by both protocols
+ * Shared by both protocols
  * ========================================================================== */
 
 /* e820 / multiboot memory map types are enum mem_type's numbers; the ones we
@@ -325,14 +326,10 @@ static uint32_t mem_type_from_e820(uint32_t type)
     return mem_type_of_rank[mem_type_rank(type)];
 }
 
-/* Direct-color channel layout of an RGB framebuffer (both protocols). */
-struct fb_rgb_fields {
-    uint8_t red_pos, red_size, green_pos, green_size, blue_pos, blue_size;
-};
-
+/* color is a struct mb_fb_rgb, in either protocol's info. */
 static void fb_set_rgb(struct framebuffer *fb, const void *color)
 {
-    struct fb_rgb_fields f;
+    struct mb_fb_rgb f;
     memcpy(&f, color, sizeof(f));
     fb->red_pos = f.red_pos;
     fb->red_size = f.red_size;
@@ -346,105 +343,8 @@ static void fb_set_rgb(struct framebuffer *fb, const void *color)
  * Multiboot2 (Multiboot2 specification, section 3.6 "Boot information")
  * ========================================================================== */
 
-enum mb2_tag_type {
-    MB2_TAG_END = 0,
-    MB2_TAG_CMDLINE = 1,
-    MB2_TAG_LOADER_NAME = 2,
-    MB2_TAG_MODULE = 3,
-    MB2_TAG_MEMINFO = 4,
-    MB2_TAG_BOOTDEV = 5,
-    MB2_TAG_MMAP = 6,
-    MB2_TAG_VBE = 7,
-    MB2_TAG_FRAMEBUFFER = 8,
-    MB2_TAG_ELF_SECTIONS = 9,
-    MB2_TAG_APM = 10,
-    MB2_TAG_EFI32_SYSTEM_TABLE = 11,
-    MB2_TAG_EFI64_SYSTEM_TABLE = 12,
-    MB2_TAG_SMBIOS = 13,
-    MB2_TAG_ACPI_OLD = 14,
-    MB2_TAG_ACPI_NEW = 15,
-    MB2_TAG_NETWORK = 16,
-    MB2_TAG_EFI_MMAP = 17,
-    MB2_TAG_EFI_BOOT_SERVICES = 18,
-    MB2_TAG_EFI32_IMAGE_HANDLE = 19,
-    MB2_TAG_EFI64_IMAGE_HANDLE = 20,
-    MB2_TAG_LOAD_BASE = 21,
-    MB2_TAG_TYPE_COUNT,
-};
-
-#define MB2_TAG_ALIGN 8
-
-struct mb2_info_header {
-    uint32_t total_size; /* including this header and the end tag */
-    uint32_t reserved;
-};
-
-struct mb2_tag_header {
-    uint32_t type;
-    uint32_t size; /* including this header, excluding the padding */
-};
-
 /* Smallest block: the header and an end tag. */
 #define MB2_INFO_MIN_SIZE (sizeof(struct mb2_info_header) + sizeof(struct mb2_tag_header))
-
-struct mb2_tag_module {
-    struct mb2_tag_header h;
-    uint32_t mod_start, mod_end; /* end exclusive; the string follows */
-};
-
-struct mb2_tag_meminfo {
-    struct mb2_tag_header h;
-    uint32_t mem_lower, mem_upper; /* KiB */
-};
-
-struct mb2_tag_mmap {
-    struct mb2_tag_header h;
-    uint32_t entry_size, entry_version; /* the entries follow */
-};
-
-struct mb2_mmap_entry {
-    uint64_t base, length;
-    uint32_t type, reserved;
-};
-
-/* The spec's text shows one reserved byte before color_info; GRUB, which
- * defines the format in practice, has two, so color_info is at 32. */
-struct mb2_tag_framebuffer {
-    struct mb2_tag_header h;
-    uint64_t addr;
-    uint32_t pitch, width, height;
-    uint8_t bpp, type;
-    uint16_t reserved; /* color_info follows */
-};
-
-/* An indexed framebuffer's color_info: a u16 count, then that many RGB
- * triplets. */
-#define MB2_FB_PALETTE_COUNT_SIZE 2
-#define MB2_FB_PALETTE_ENTRY_SIZE 3
-
-struct mb2_tag_addr32 { /* tags 11, 19, 21 */
-    struct mb2_tag_header h;
-    uint32_t addr;
-};
-
-struct mb2_tag_addr64 { /* tags 12, 20 */
-    struct mb2_tag_header h;
-    uint64_t addr;
-};
-
-struct mb2_tag_smbios {
-    struct mb2_tag_header h;
-    uint8_t major, minor, reserved[6]; /* the tables follow */
-};
-
-struct mb2_tag_efi_mmap {
-    struct mb2_tag_header h;
-    uint32_t desc_size, desc_version; /* the descriptors follow */
-};
-
-/* ACPI 6.x, 5.2.5.3: RSDP of revision 0, and of revision 2 and later. */
-#define ACPI_RSDP_V1_SIZE 20
-#define ACPI_RSDP_V2_SIZE 36
 
 /* UEFI 2.x, EFI_MEMORY_DESCRIPTOR, and EFI_MEMORY_TYPE. */
 struct efi_memory_descriptor {
@@ -513,12 +413,9 @@ static int mb2_tag_error(const struct mb2_parse *ps, const struct mb2_tag *t,
 typedef int (*mb2_tag_parser)(struct mb2_parse *ps, const struct mb2_tag *t);
 
 struct mb2_tag_kind {
-    const char *name;
     uint32_t min_size;    /* the fields we read, and a NUL for strings */
     mb2_tag_parser parse; /* NULL: a tag we have no use for */
 };
-
-static const struct mb2_tag_kind *mb2_tag_kind(uint32_t type);
 
 static int mb2_tag_error(const struct mb2_parse *ps, const struct mb2_tag *t,
                          int code, const char *fmt, ...)
@@ -529,7 +426,7 @@ static int mb2_tag_error(const struct mb2_parse *ps, const struct mb2_tag *t,
     fmt_vsnprintf(detail, sizeof(detail), fmt, ap);
     va_end(ap);
     return error_set(ps->err, code, "multiboot2 info: tag %u (%s) at offset 0x%zx: %s",
-                     t->type, mb2_tag_kind(t->type)->name, t->offset, detail);
+                     t->type, mb2_info_tag_name(t->type), t->offset, detail);
 }
 
 /* The NUL-terminated string at offset off of the tag (off < t->size). */
@@ -593,9 +490,9 @@ static int mb2_parse_mmap(struct mb2_parse *ps, const struct mb2_tag *t)
     if (m.entry_size < sizeof(struct mb2_mmap_entry))
         return mb2_tag_error(ps, t, HOP_ERR_INVALID, "entry_size %u smaller than %zu",
                              m.entry_size, sizeof(struct mb2_mmap_entry));
-    if (m.entry_size % MB2_TAG_ALIGN != 0)
+    if (m.entry_size % MB2_MMAP_ENTRY_SIZE_ALIGN != 0)
         return mb2_tag_error(ps, t, HOP_ERR_INVALID, "entry_size %u not a multiple of %d",
-                             m.entry_size, MB2_TAG_ALIGN);
+                             m.entry_size, MB2_MMAP_ENTRY_SIZE_ALIGN);
     ps->mmap = *t;
     return HOP_OK;
 }
@@ -628,7 +525,7 @@ static int mb2_parse_framebuffer(struct mb2_parse *ps, const struct mb2_tag *t)
             return rc;
         break;
     case FB_RGB:
-        if (t->size - sizeof(f) < sizeof(struct fb_rgb_fields))
+        if (t->size - sizeof(f) < sizeof(struct mb_fb_rgb))
             return mb2_tag_error(ps, t, HOP_ERR_INVALID,
                                  "size %u too small for RGB color_info", t->size);
         fb_set_rgb(&fb, t->data + sizeof(f));
@@ -650,19 +547,19 @@ static int mb2_parse_address(struct mb2_parse *ps, const struct mb2_tag *t)
     struct mb2_tag_addr32 a32;
     struct mb2_tag_addr64 a64;
     switch (t->type) {
-    case MB2_TAG_EFI64_SYSTEM_TABLE:
-    case MB2_TAG_EFI64_IMAGE_HANDLE:
+    case MB2_INFO_TAG_EFI64_SYSTEM_TABLE:
+    case MB2_INFO_TAG_EFI64_IMAGE_HANDLE:
         memcpy(&a64, t->data, sizeof(a64));
-        if (t->type == MB2_TAG_EFI64_SYSTEM_TABLE)
+        if (t->type == MB2_INFO_TAG_EFI64_SYSTEM_TABLE)
             bi->efi_system_table64 = a64.addr;
         else
             bi->efi_image_handle64 = a64.addr;
         break;
     default: /* the 32-bit ones */
         memcpy(&a32, t->data, sizeof(a32));
-        if (t->type == MB2_TAG_EFI32_SYSTEM_TABLE) {
+        if (t->type == MB2_INFO_TAG_EFI32_SYSTEM_TABLE) {
             bi->efi_system_table32 = a32.addr;
-        } else if (t->type == MB2_TAG_EFI32_IMAGE_HANDLE) {
+        } else if (t->type == MB2_INFO_TAG_EFI32_IMAGE_HANDLE) {
             bi->efi_image_handle32 = a32.addr;
         } else {
             bi->load_base = a32.addr;
@@ -689,7 +586,7 @@ static int mb2_parse_acpi(struct mb2_parse *ps, const struct mb2_tag *t)
 {
     const void *rsdp = t->data + sizeof(struct mb2_tag_header);
     size_t len = t->size - sizeof(struct mb2_tag_header);
-    if (t->type == MB2_TAG_ACPI_OLD) {
+    if (t->type == MB2_INFO_TAG_ACPI_OLD) {
         ps->bi->rsdp_v1 = rsdp;
         ps->bi->rsdp_v1_len = len;
     } else {
@@ -725,46 +622,38 @@ static int mb2_parse_efi_boot_services(struct mb2_parse *ps, const struct mb2_ta
 
 #define MB2_HDR sizeof(struct mb2_tag_header)
 
-static const struct mb2_tag_kind mb2_tag_kinds[MB2_TAG_TYPE_COUNT] = {
-    [MB2_TAG_END] = { "end", MB2_HDR, NULL },
-    [MB2_TAG_CMDLINE] = { "command line", MB2_HDR + 1, mb2_parse_cmdline },
-    [MB2_TAG_LOADER_NAME] = { "boot loader name", MB2_HDR + 1, mb2_parse_loader_name },
-    [MB2_TAG_MODULE] = { "module", sizeof(struct mb2_tag_module) + 1, mb2_parse_module },
-    [MB2_TAG_MEMINFO] = { "basic memory info", sizeof(struct mb2_tag_meminfo),
-                          mb2_parse_meminfo },
-    [MB2_TAG_BOOTDEV] = { "BIOS boot device", MB2_HDR, NULL },
-    [MB2_TAG_MMAP] = { "memory map", sizeof(struct mb2_tag_mmap), mb2_parse_mmap },
-    [MB2_TAG_VBE] = { "VBE info", MB2_HDR, NULL },
-    [MB2_TAG_FRAMEBUFFER] = { "framebuffer", sizeof(struct mb2_tag_framebuffer),
-                              mb2_parse_framebuffer },
-    [MB2_TAG_ELF_SECTIONS] = { "ELF sections", MB2_HDR, NULL },
-    [MB2_TAG_APM] = { "APM table", MB2_HDR, NULL },
-    [MB2_TAG_EFI32_SYSTEM_TABLE] = { "EFI32 system table", sizeof(struct mb2_tag_addr32),
-                                     mb2_parse_address },
-    [MB2_TAG_EFI64_SYSTEM_TABLE] = { "EFI64 system table", sizeof(struct mb2_tag_addr64),
-                                     mb2_parse_address },
-    [MB2_TAG_SMBIOS] = { "SMBIOS tables", sizeof(struct mb2_tag_smbios), mb2_parse_smbios },
-    [MB2_TAG_ACPI_OLD] = { "ACPI old RSDP", MB2_HDR + ACPI_RSDP_V1_SIZE, mb2_parse_acpi },
-    [MB2_TAG_ACPI_NEW] = { "ACPI new RSDP", MB2_HDR + ACPI_RSDP_V2_SIZE, mb2_parse_acpi },
-    [MB2_TAG_NETWORK] = { "networking info", MB2_HDR, NULL },
-    [MB2_TAG_EFI_MMAP] = { "EFI memory map", sizeof(struct mb2_tag_efi_mmap),
-                           mb2_parse_efi_mmap },
-    [MB2_TAG_EFI_BOOT_SERVICES] = { "EFI boot services not terminated", MB2_HDR,
-                                    mb2_parse_efi_boot_services },
-    [MB2_TAG_EFI32_IMAGE_HANDLE] = { "EFI32 image handle", sizeof(struct mb2_tag_addr32),
-                                     mb2_parse_address },
-    [MB2_TAG_EFI64_IMAGE_HANDLE] = { "EFI64 image handle", sizeof(struct mb2_tag_addr64),
-                                     mb2_parse_address },
-    [MB2_TAG_LOAD_BASE] = { "image load base", sizeof(struct mb2_tag_addr32),
-                            mb2_parse_address },
+static const struct mb2_tag_kind mb2_tag_kinds[MB2_INFO_TAG_TYPE_COUNT] = {
+    [MB2_INFO_TAG_END] = { MB2_HDR, NULL },
+    [MB2_INFO_TAG_CMDLINE] = { MB2_HDR + 1, mb2_parse_cmdline },
+    [MB2_INFO_TAG_LOADER_NAME] = { MB2_HDR + 1, mb2_parse_loader_name },
+    [MB2_INFO_TAG_MODULE] = { sizeof(struct mb2_tag_module) + 1, mb2_parse_module },
+    [MB2_INFO_TAG_MEMINFO] = { sizeof(struct mb2_tag_meminfo), mb2_parse_meminfo },
+    [MB2_INFO_TAG_BOOTDEV] = { MB2_HDR, NULL },
+    [MB2_INFO_TAG_MMAP] = { sizeof(struct mb2_tag_mmap), mb2_parse_mmap },
+    [MB2_INFO_TAG_VBE] = { MB2_HDR, NULL },
+    [MB2_INFO_TAG_FRAMEBUFFER] = { sizeof(struct mb2_tag_framebuffer),
+                                   mb2_parse_framebuffer },
+    [MB2_INFO_TAG_ELF_SECTIONS] = { MB2_HDR, NULL },
+    [MB2_INFO_TAG_APM] = { MB2_HDR, NULL },
+    [MB2_INFO_TAG_EFI32_SYSTEM_TABLE] = { sizeof(struct mb2_tag_addr32), mb2_parse_address },
+    [MB2_INFO_TAG_EFI64_SYSTEM_TABLE] = { sizeof(struct mb2_tag_addr64), mb2_parse_address },
+    [MB2_INFO_TAG_SMBIOS] = { sizeof(struct mb2_tag_smbios), mb2_parse_smbios },
+    [MB2_INFO_TAG_ACPI_OLD] = { MB2_HDR + ACPI_RSDP_V1_LEN, mb2_parse_acpi },
+    [MB2_INFO_TAG_ACPI_NEW] = { MB2_HDR + ACPI_RSDP_V2_LEN, mb2_parse_acpi },
+    [MB2_INFO_TAG_NETWORK] = { MB2_HDR, NULL },
+    [MB2_INFO_TAG_EFI_MMAP] = { sizeof(struct mb2_tag_efi_mmap), mb2_parse_efi_mmap },
+    [MB2_INFO_TAG_EFI_BOOT_SERVICES] = { MB2_HDR, mb2_parse_efi_boot_services },
+    [MB2_INFO_TAG_EFI32_IMAGE_HANDLE] = { sizeof(struct mb2_tag_addr32), mb2_parse_address },
+    [MB2_INFO_TAG_EFI64_IMAGE_HANDLE] = { sizeof(struct mb2_tag_addr64), mb2_parse_address },
+    [MB2_INFO_TAG_LOAD_BASE] = { sizeof(struct mb2_tag_addr32), mb2_parse_address },
 };
 
 /* Types we do not know are legal (later spec versions add some): skipped. */
-static const struct mb2_tag_kind mb2_tag_unknown = { "unknown", MB2_HDR, NULL };
+static const struct mb2_tag_kind mb2_tag_unknown = { MB2_HDR, NULL };
 
 static const struct mb2_tag_kind *mb2_tag_kind(uint32_t type)
 {
-    if (type < MB2_TAG_TYPE_COUNT)
+    if (type < MB2_INFO_TAG_TYPE_COUNT)
         return &mb2_tag_kinds[type];
     return &mb2_tag_unknown;
 }
@@ -797,13 +686,13 @@ static int mb2_walk(struct mb2_parse *ps, const uint8_t *info, size_t total)
         if (h.size > total - off)
             return mb2_tag_error(ps, &t, HOP_ERR_TRUNCATED,
                                  "size 0x%x extends beyond total_size 0x%zx", h.size, total);
-        if (h.type == MB2_TAG_END)
+        if (h.type == MB2_INFO_TAG_END)
             return HOP_OK;
         int rc = mb2_parse_tag(ps, &t);
         if (rc != HOP_OK)
             return rc;
         /* size <= total <= BOOTINFO_BLOCK_MAX: no overflow. */
-        off += ALIGN_UP((size_t)h.size, (size_t)MB2_TAG_ALIGN);
+        off += ALIGN_UP((size_t)h.size, (size_t)MB2_INFO_ALIGN);
     }
 }
 
@@ -838,7 +727,7 @@ static int mb2_map_from_mmap(struct mb2_parse *ps)
     for (size_t i = 0; i < count; i++) {
         struct mb2_mmap_entry e;
         memcpy(&e, t->data + sizeof(m) + i * m.entry_size, sizeof(e));
-        if (bootinfo_add_region(ps->bi, e.base, region_end(e.base, e.length),
+        if (bootinfo_add_region(ps->bi, e.base_addr, region_end(e.base_addr, e.length),
                                 mem_type_from_e820(e.type)) != HOP_OK)
             return mb2_tag_error(ps, t, HOP_ERR_LIMIT,
                                  "entry %zu makes more than %d memory regions",
@@ -923,53 +812,6 @@ static int mb2_parse(struct bootinfo *bi, paddr_t addr, const struct phys_access
 /* ==========================================================================
  * Multiboot1 (Multiboot specification 0.6.96, section 3.3)
  * ========================================================================== */
-
-enum mb1_flag {
-    MB1_INFO_MEMORY = 1u << 0,
-    MB1_INFO_BOOT_DEVICE = 1u << 1,
-    MB1_INFO_CMDLINE = 1u << 2,
-    MB1_INFO_MODS = 1u << 3,
-    MB1_INFO_MMAP = 1u << 6,
-    MB1_INFO_LOADER_NAME = 1u << 9,
-    MB1_INFO_FRAMEBUFFER = 1u << 12,
-};
-
-struct mb1_info {
-    uint32_t flags;
-    uint32_t mem_lower, mem_upper; /* KiB */
-    uint32_t boot_device;
-    uint32_t cmdline;
-    uint32_t mods_count, mods_addr;
-    uint32_t syms[4];
-    uint32_t mmap_length, mmap_addr;
-    uint32_t drives_length, drives_addr;
-    uint32_t config_table;
-    uint32_t boot_loader_name;
-    uint32_t apm_table;
-    uint32_t vbe_control_info, vbe_mode_info;
-    uint16_t vbe_mode, vbe_interface_seg, vbe_interface_off, vbe_interface_len;
-    uint64_t framebuffer_addr;
-    uint32_t framebuffer_pitch, framebuffer_width, framebuffer_height;
-    uint8_t framebuffer_bpp, framebuffer_type;
-    uint8_t color_info[6];
-} __attribute__((packed));
-
-_Static_assert(sizeof(struct mb1_info) == 116, "multiboot1 info is 116 bytes");
-
-struct mb1_module {
-    uint32_t mod_start, mod_end; /* end exclusive */
-    uint32_t string;             /* 0: none */
-    uint32_t reserved;
-};
-
-/* Each entry is preceded by its size, which does not count itself. */
-struct mb1_mmap_entry {
-    uint32_t size;
-    uint64_t base, length;
-    uint32_t type;
-} __attribute__((packed));
-
-#define MB1_MMAP_ENTRY_MIN (sizeof(struct mb1_mmap_entry) - sizeof(uint32_t))
 
 /* Strings have no length: we look for the NUL within this many bytes. */
 #define MB1_STRING_MAX 4096u
@@ -1113,17 +955,18 @@ static int mb1_mmap_entry(struct mb1_parse *ps, const uint8_t *map, size_t len,
                          "mmap (mmap_addr 0x%x): entry at offset 0x%zx: size field "
                          "beyond mmap_length %zu", ps->info.mmap_addr, off, len);
     memcpy(&e.size, map + off, sizeof(e.size));
-    if (e.size < MB1_MMAP_ENTRY_MIN)
+    if (e.size < MB1_MMAP_ENTRY_BODY_SIZE)
         return mb1_error(ps, HOP_ERR_INVALID,
                          "mmap (mmap_addr 0x%x): entry at offset 0x%zx: size %u smaller "
-                         "than %zu", ps->info.mmap_addr, off, e.size, MB1_MMAP_ENTRY_MIN);
+                         "than %zu", ps->info.mmap_addr, off, e.size,
+                         MB1_MMAP_ENTRY_BODY_SIZE);
     if (e.size > len - off - sizeof(e.size))
         return mb1_error(ps, HOP_ERR_TRUNCATED,
                          "mmap (mmap_addr 0x%x): entry at offset 0x%zx: size %u beyond "
                          "mmap_length %zu", ps->info.mmap_addr, off, e.size, len);
     memcpy(&e, map + off, sizeof(e));
     *size = e.size;
-    if (bootinfo_add_region(ps->bi, e.base, region_end(e.base, e.length),
+    if (bootinfo_add_region(ps->bi, e.base_addr, region_end(e.base_addr, e.length),
                             mem_type_from_e820(e.type)) != HOP_OK)
         return mb1_error(ps, HOP_ERR_LIMIT,
                          "mmap (mmap_addr 0x%x): entry at offset 0x%zx makes more than "

@@ -48,6 +48,11 @@ struct framebuffer {
     uint8_t red_pos, red_size, green_pos, green_size, blue_pos, blue_size;
 };
 
+/* ACPI 6.x, 5.2.5.3: the RSDP of revision 0 is 20 bytes, of revision 2 and
+ * later 36. */
+#define ACPI_RSDP_V1_LEN 20u
+#define ACPI_RSDP_V2_LEN 36u
+
 #define BOOTINFO_MAX_REGIONS 256
 #define BOOTINFO_MAX_MODULES 64
 

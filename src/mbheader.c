@@ -309,8 +309,8 @@ static int mb2_read_info_request(const struct mb2_tag *t,
                                  struct hop_error *err)
 {
     struct mb2_header *hdr = t->hdr;
-    size_t count = (t->tag_size - MB2_TAG_HEADER_SIZE) / 4;
-    if ((t->tag_size - MB2_TAG_HEADER_SIZE) % 4)
+    size_t count = (t->tag_size - MB2_HEADER_TAG_FIXED_SIZE) / 4;
+    if ((t->tag_size - MB2_HEADER_TAG_FIXED_SIZE) % 4)
         return mb2_tag_error(t, HOP_ERR_INVALID,
                              "size not 8 plus a multiple of 4", err);
     if (count > MB2_MAX_INFO_REQUESTS - hdr->info_request_count)
@@ -318,8 +318,8 @@ static int mb2_read_info_request(const struct mb2_tag *t,
                              "more than 64 information requests", err);
     for (size_t i = 0; i < count; i++) {
         hdr->info_requests[hdr->info_request_count++] = (struct mb2_info_request){
-            .type = le32(t->p + MB2_TAG_HEADER_SIZE + 4 * i),
-            .required = !(t->flags & MB2_TAG_FLAG_OPTIONAL),
+            .type = le32(t->p + MB2_HEADER_TAG_FIXED_SIZE + 4 * i),
+            .required = !(t->flags & MB2_HEADER_TAG_FLAG_OPTIONAL),
         };
     }
     return HOP_OK;
@@ -399,7 +399,7 @@ static int mb2_parse_tag(const struct mb2_tag *t, struct hop_error *err)
     struct mb2_header *hdr = t->hdr;
     uint32_t bit;
     if (t->type >= MB2_HEADER_TAG_COUNT) {
-        if (t->flags & MB2_TAG_FLAG_OPTIONAL)
+        if (t->flags & MB2_HEADER_TAG_FLAG_OPTIONAL)
             return HOP_OK; /* the spec lets a loader ignore it */
         return mb2_tag_error(t, HOP_ERR_UNSUPPORTED,
                              "unknown type, not marked optional", err);
@@ -415,7 +415,7 @@ static int mb2_parse_tag(const struct mb2_tag *t, struct hop_error *err)
         t->type != MB2_HEADER_TAG_INFORMATION_REQUEST)
         return mb2_tag_error(t, HOP_ERR_INVALID, "given twice", err);
     hdr->tags_present |= bit;
-    if (t->flags & MB2_TAG_FLAG_OPTIONAL)
+    if (t->flags & MB2_HEADER_TAG_FLAG_OPTIONAL)
         hdr->tags_optional |= bit;
     return mb2_read_tag(t, err);
 }
@@ -428,7 +428,7 @@ static int mb2_parse_tags(struct mb2_tag *t, struct hop_error *err)
     uint32_t pos = MB2_HEADER_FIXED_SIZE; /* inside the header */
     for (;;) {
         int rc;
-        if (pos > len || len - pos < MB2_TAG_HEADER_SIZE)
+        if (pos > len || len - pos < MB2_HEADER_TAG_FIXED_SIZE)
             return error_set(err, HOP_ERR_INVALID,
                              "%s: multiboot2 header: no end tag within "
                              "header_length 0x%x", t->name, len);
@@ -437,20 +437,20 @@ static int mb2_parse_tags(struct mb2_tag *t, struct hop_error *err)
         t->type = le16(t->p);
         t->flags = le16(t->p + 2);
         t->tag_size = le32(t->p + 4);
-        if (t->tag_size < MB2_TAG_HEADER_SIZE)
+        if (t->tag_size < MB2_HEADER_TAG_FIXED_SIZE)
             return mb2_tag_error(t, HOP_ERR_INVALID,
                                  "size smaller than the tag header", err);
         if (t->tag_size > len - pos)
             return mb2_tag_error(t, HOP_ERR_TRUNCATED,
                                  "size runs past header_length", err);
         if (t->type == MB2_HEADER_TAG_END)
-            return t->tag_size == MB2_TAG_HEADER_SIZE
+            return t->tag_size == MB2_HEADER_TAG_FIXED_SIZE
                        ? HOP_OK
                        : mb2_tag_error(t, HOP_ERR_INVALID, "size not 8", err);
         if ((rc = mb2_parse_tag(t, err)))
             return rc;
         /* tag_size <= len <= 32 KiB: no overflow. */
-        pos += ALIGN_UP(t->tag_size, (uint32_t)MB2_TAG_ALIGN);
+        pos += ALIGN_UP(t->tag_size, (uint32_t)MB2_HEADER_TAG_ALIGN);
     }
 }
 

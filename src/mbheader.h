@@ -72,9 +72,10 @@ int mb1_header_find(struct mb1_header *hdr, const void *file, size_t size,
 #define MB2_ARCH_I386 0 /* 32-bit protected mode of i386 */
 #define MB2_HEADER_FIXED_SIZE 16 /* magic, architecture, header_length, checksum */
 
-#define MB2_TAG_ALIGN 8
-#define MB2_TAG_HEADER_SIZE 8 /* u16 type, u16 flags, u32 size */
-#define MB2_TAG_FLAG_OPTIONAL (1u << 0)
+/* The header's tags (3.1.3), not the boot information's (multiboot.h). */
+#define MB2_HEADER_TAG_ALIGN 8
+#define MB2_HEADER_TAG_FIXED_SIZE 8 /* u16 type, u16 flags, u32 size */
+#define MB2_HEADER_TAG_FLAG_OPTIONAL (1u << 0)
 
 enum mb2_header_tag_type {
     MB2_HEADER_TAG_END = 0,
@@ -106,7 +107,7 @@ enum mb2_header_tag_type {
 #define MB2_MAX_INFO_REQUESTS 64
 
 struct mb2_info_request {
-    uint32_t type;  /* a multiboot2 information tag type */
+    uint32_t type;  /* enum mb2_info_tag_type (multiboot.h) */
     bool required;  /* its tag was not marked optional */
 };
 

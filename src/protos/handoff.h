@@ -242,11 +242,9 @@ const struct framebuffer *handoff_framebuffer(const struct bootinfo *bi);
 /* True when hop was booted from UEFI (the loader gave an EFI system table). */
 bool handoff_booted_from_efi(const struct bootinfo *bi);
 
-/* ACPI 6.x, 5.2.5.3: the RSDP of revision 0 is 20 bytes, of revision 2 and
- * later 36. */
-#define ACPI_RSDP_V1_LEN 20u
-#define ACPI_RSDP_V2_LEN 36u
-#define ACPI_RSDP_ALIGN 16u /* where BIOS firmware puts it; kept for copies */
+/* Where BIOS firmware puts the RSDP; kept for copies.  Its lengths,
+ * ACPI_RSDP_V1_LEN and ACPI_RSDP_V2_LEN, are in bootinfo.h. */
+#define ACPI_RSDP_ALIGN 16u
 
 /* The RSDP copy hop was given, the ACPI 2.0+ one when there is one (it has
  * the XSDT): true with *data, *len set, false when there is none. */

@@ -7,85 +7,10 @@
 
 #include "lib/fmt.h"
 #include "lib/string.h"
+#include "multiboot.h"
 
 #define MB1_PROTO "multiboot1 info"
 #define MB1_INFO_ALIGN 8 /* 4 would do: every field is at most 32-bit aligned */
-
-/* 3.3: the flags word, one bit per valid field group. */
-enum mb1_info_flag {
-    MB1_INFO_MEMORY = 1u << 0,      /* mem_lower, mem_upper */
-    MB1_INFO_BOOT_DEVICE = 1u << 1,
-    MB1_INFO_CMDLINE = 1u << 2,
-    MB1_INFO_MODS = 1u << 3,        /* mods_count, mods_addr */
-    MB1_INFO_AOUT_SYMS = 1u << 4,
-    MB1_INFO_ELF_SHDR = 1u << 5,
-    MB1_INFO_MMAP = 1u << 6,        /* mmap_length, mmap_addr */
-    MB1_INFO_DRIVES = 1u << 7,
-    MB1_INFO_CONFIG_TABLE = 1u << 8,
-    MB1_INFO_LOADER_NAME = 1u << 9,
-    MB1_INFO_APM = 1u << 10,
-    MB1_INFO_VBE = 1u << 11,
-    MB1_INFO_FRAMEBUFFER = 1u << 12,
-};
-
-/* 3.3, the structure EBX points at. */
-struct mb1_boot_info {
-    uint32_t flags;
-    uint32_t mem_lower, mem_upper; /* KiB */
-    uint32_t boot_device;
-    uint32_t cmdline;
-    uint32_t mods_count, mods_addr;
-    uint32_t syms[4];
-    uint32_t mmap_length, mmap_addr; /* length in bytes */
-    uint32_t drives_length, drives_addr;
-    uint32_t config_table;
-    uint32_t boot_loader_name;
-    uint32_t apm_table;
-    uint32_t vbe_control_info, vbe_mode_info;
-    uint16_t vbe_mode, vbe_interface_seg, vbe_interface_off, vbe_interface_len;
-    uint64_t framebuffer_addr;
-    uint32_t framebuffer_pitch, framebuffer_width, framebuffer_height;
-    uint8_t framebuffer_bpp, framebuffer_type;
-    uint8_t color_info[6];
-} __attribute__((packed));
-
-_Static_assert(sizeof(struct mb1_boot_info) == 116, "3.3: 116 bytes");
-_Static_assert(offsetof(struct mb1_boot_info, mmap_length) == 44, "3.3 mmap_length");
-_Static_assert(offsetof(struct mb1_boot_info, boot_loader_name) == 64, "3.3 name");
-_Static_assert(offsetof(struct mb1_boot_info, framebuffer_addr) == 88, "3.3 fb addr");
-_Static_assert(offsetof(struct mb1_boot_info, color_info) == 110, "3.3 color_info");
-
-struct mb1_module { /* 3.3, mods_addr */
-    uint32_t mod_start, mod_end; /* end exclusive */
-    uint32_t string;
-    uint32_t reserved;
-} __attribute__((packed));
-
-/* 3.3, mmap_addr: size counts the bytes after itself (20 here).  mmap_addr
- * points at the size field, as GRUB and the specification's example kernel
- * have it. */
-struct mb1_mmap_entry {
-    uint32_t size;
-    uint64_t base_addr, length;
-    uint32_t type;
-} __attribute__((packed));
-
-#define MB1_MMAP_ENTRY_SIZE_FIELD (sizeof(struct mb1_mmap_entry) - sizeof(uint32_t))
-
-/* color_info of a direct-color and of an indexed framebuffer. */
-struct mb1_fb_rgb {
-    uint8_t red_pos, red_size, green_pos, green_size, blue_pos, blue_size;
-} __attribute__((packed));
-
-struct mb1_fb_palette {
-    uint32_t palette_addr;
-    uint16_t num_colors;
-} __attribute__((packed));
-
-_Static_assert(sizeof(struct mb1_module) == 16, "3.3 module");
-_Static_assert(sizeof(struct mb1_mmap_entry) == 24, "3.3 mmap entry");
-_Static_assert(sizeof(struct mb1_fb_rgb) == 6, "3.3 color_info (RGB)");
-_Static_assert(sizeof(struct mb1_fb_palette) == 6, "3.3 color_info (indexed)");
 
 /* ==========================================================================
  * Laying out the block
@@ -97,7 +22,7 @@ static uint32_t mb1_addr(const struct handoff_buf *b, size_t off)
     return (uint32_t)hbuf_paddr(b, off);
 }
 
-static void mb1_put_framebuffer(struct mb1_boot_info *info, const struct framebuffer *fb)
+static void mb1_put_framebuffer(struct mb1_info *info, const struct framebuffer *fb)
 {
     info->flags |= MB1_INFO_FRAMEBUFFER;
     info->framebuffer_addr = fb->addr;
@@ -107,7 +32,7 @@ static void mb1_put_framebuffer(struct mb1_boot_info *info, const struct framebu
     info->framebuffer_bpp = fb->bpp;
     info->framebuffer_type = fb->type;
     if (fb->type == FB_RGB) {
-        struct mb1_fb_rgb c = { fb->red_pos, fb->red_size, fb->green_pos,
+        struct mb_fb_rgb c = { fb->red_pos, fb->red_size, fb->green_pos,
                                 fb->green_size, fb->blue_pos, fb->blue_size };
         memcpy(info->color_info, &c, sizeof(c));
     }
@@ -122,7 +47,7 @@ static size_t mb1_put_mmap(struct handoff_buf *b, const struct handoff_map *map)
                                   MB1_INFO_ALIGN);
     for (size_t i = 0; map->entries && i < map->count; i++) {
         const struct mem_region *r = &map->entries[i];
-        struct mb1_mmap_entry e = { .size = MB1_MMAP_ENTRY_SIZE_FIELD,
+        struct mb1_mmap_entry e = { .size = MB1_MMAP_ENTRY_BODY_SIZE,
                                     .base_addr = r->start,
                                     .length = r->end - r->start, .type = r->type };
         hbuf_write(b, off + i * sizeof(e), &e, sizeof(e));
@@ -150,7 +75,7 @@ static void mb1_lay_out(struct handoff_buf *b, const struct handoff_input *in,
                         const struct handoff_map *map)
 {
     const struct framebuffer *fb = handoff_framebuffer(in->bi);
-    struct mb1_boot_info info = { .flags = MB1_INFO_MEMORY | MB1_INFO_CMDLINE |
+    struct mb1_info info = { .flags = MB1_INFO_MEMORY | MB1_INFO_CMDLINE |
                                            MB1_INFO_MODS | MB1_INFO_LOADER_NAME };
     uint32_t lower_kib, upper_kib;
     size_t at = hbuf_alloc(b, sizeof(info), MB1_INFO_ALIGN);

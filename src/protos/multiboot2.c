@@ -5,131 +5,14 @@
 #include "protos/handoff.h"
 
 #include "lib/string.h"
+#include "multiboot.h"
 
 #define MB2_PROTO "multiboot2 info"
-#define MB2_INFO_ALIGN 8 /* 3.6.1: the block and every tag */
-
-/* 3.6.2 - 3.6.17: the information tag types. */
-enum mb2_info_type {
-    MB2_INFO_END = 0,
-    MB2_INFO_CMDLINE = 1,
-    MB2_INFO_LOADER_NAME = 2,
-    MB2_INFO_MODULE = 3,
-    MB2_INFO_MEMINFO = 4,
-    MB2_INFO_BOOTDEV = 5,
-    MB2_INFO_MMAP = 6,
-    MB2_INFO_VBE = 7,
-    MB2_INFO_FRAMEBUFFER = 8,
-    MB2_INFO_ELF_SECTIONS = 9,
-    MB2_INFO_APM = 10,
-    MB2_INFO_EFI32_SYSTEM_TABLE = 11,
-    MB2_INFO_EFI64_SYSTEM_TABLE = 12,
-    MB2_INFO_SMBIOS = 13,
-    MB2_INFO_ACPI_OLD = 14,
-    MB2_INFO_ACPI_NEW = 15,
-    MB2_INFO_NETWORK = 16,
-    MB2_INFO_EFI_MMAP = 17,
-    MB2_INFO_EFI_BOOT_SERVICES = 18,
-    MB2_INFO_EFI32_IMAGE_HANDLE = 19,
-    MB2_INFO_EFI64_IMAGE_HANDLE = 20,
-    MB2_INFO_LOAD_BASE = 21,
-    MB2_INFO_TYPE_COUNT
-};
-
-static const char *const mb2_info_name[MB2_INFO_TYPE_COUNT] = {
-    "end", "command line", "boot loader name", "module", "basic memory info",
-    "BIOS boot device", "memory map", "VBE info", "framebuffer", "ELF sections",
-    "APM table", "EFI32 system table", "EFI64 system table", "SMBIOS tables",
-    "ACPI old RSDP", "ACPI new RSDP", "networking info", "EFI memory map",
-    "EFI boot services not terminated", "EFI32 image handle", "EFI64 image handle",
-    "image load base",
-};
-
-struct mb2_info_header { /* 3.6.1 */
-    uint32_t total_size; /* header and end tag included */
-    uint32_t reserved;
-} __attribute__((packed));
-
-struct mb2_tag { /* 3.6.2 */
-    uint32_t type;
-    uint32_t size; /* header included, padding excluded */
-} __attribute__((packed));
-
-struct mb2_tag_module { /* 3.6.6; the command line follows */
-    struct mb2_tag h;
-    uint32_t mod_start, mod_end; /* end exclusive */
-} __attribute__((packed));
-
-struct mb2_tag_meminfo { /* 3.6.3 */
-    struct mb2_tag h;
-    uint32_t mem_lower, mem_upper; /* KiB */
-} __attribute__((packed));
-
-struct mb2_tag_mmap { /* 3.6.8; the entries follow */
-    struct mb2_tag h;
-    uint32_t entry_size, entry_version;
-} __attribute__((packed));
-
-struct mb2_mmap_entry {
-    uint64_t base_addr, length;
-    uint32_t type, reserved;
-} __attribute__((packed));
-
-#define MB2_MMAP_ENTRY_VERSION 0
-
-/* 3.6.12.  The specification's text has one reserved byte before
- * color_info; GRUB, which the kernels in the field were written against,
- * has two, so color_info starts at 32.  We follow GRUB. */
-struct mb2_tag_framebuffer {
-    struct mb2_tag h;
-    uint64_t addr;
-    uint32_t pitch, width, height;
-    uint8_t bpp, type;
-    uint16_t reserved;
-} __attribute__((packed));
-
-struct mb2_fb_rgb { /* color_info of a direct-color framebuffer */
-    uint8_t red_pos, red_size, green_pos, green_size, blue_pos, blue_size;
-} __attribute__((packed));
 
 /* color_info of an indexed framebuffer: num_colors, then the palette.  hop
- * keeps no palette, so it gives none.  The specification says u32, GRUB
- * u16: four zero bytes read as zero colors either way. */
-#define MB2_FB_PALETTE_HEADER_SIZE 4
-
-struct mb2_tag_addr32 { /* 3.6.13 EFI32 system table, 3.6.23 load base */
-    struct mb2_tag h;
-    uint32_t addr;
-} __attribute__((packed));
-
-struct mb2_tag_addr64 { /* 3.6.14 EFI64 system table */
-    struct mb2_tag h;
-    uint64_t addr;
-} __attribute__((packed));
-
-struct mb2_tag_smbios { /* 3.6.15; the tables follow */
-    struct mb2_tag h;
-    uint8_t major, minor, reserved[6];
-} __attribute__((packed));
-
-struct mb2_tag_efi_mmap { /* 3.6.19; the descriptors follow */
-    struct mb2_tag h;
-    uint32_t descr_size, descr_vers;
-} __attribute__((packed));
-
-_Static_assert(sizeof(struct mb2_info_header) == 8, "3.6.1");
-_Static_assert(sizeof(struct mb2_tag) == 8, "3.6.2");
-_Static_assert(sizeof(struct mb2_tag_module) == 16, "3.6.6");
-_Static_assert(sizeof(struct mb2_tag_meminfo) == 16, "3.6.3");
-_Static_assert(sizeof(struct mb2_tag_mmap) == 16, "3.6.8");
-_Static_assert(sizeof(struct mb2_mmap_entry) == 24, "3.6.8 entry");
-_Static_assert(sizeof(struct mb2_tag_framebuffer) == 32, "3.6.12");
-_Static_assert(offsetof(struct mb2_tag_framebuffer, bpp) == 28, "3.6.12 bpp");
-_Static_assert(sizeof(struct mb2_fb_rgb) == 6, "3.6.12 color_info");
-_Static_assert(sizeof(struct mb2_tag_addr32) == 12, "3.6.13");
-_Static_assert(sizeof(struct mb2_tag_addr64) == 16, "3.6.14");
-_Static_assert(sizeof(struct mb2_tag_smbios) == 16, "3.6.15");
-_Static_assert(sizeof(struct mb2_tag_efi_mmap) == 16, "3.6.19");
+ * keeps no palette, so it gives none: four zero bytes, which read as zero
+ * colors whether num_colors is the specification's u32 or GRUB's u16. */
+#define MB2_FB_EMPTY_PALETTE_SIZE 4
 
 /* ==========================================================================
  * Laying out the tags
@@ -140,7 +23,7 @@ _Static_assert(sizeof(struct mb2_tag_efi_mmap) == 16, "3.6.19");
 static size_t mb2_tag_open(struct handoff_buf *b, uint32_t type, size_t size)
 {
     size_t off = hbuf_alloc(b, size, MB2_INFO_ALIGN);
-    struct mb2_tag h = { .type = type, .size = (uint32_t)size };
+    struct mb2_tag_header h = { .type = type, .size = (uint32_t)size };
     hbuf_write(b, off, &h, sizeof(h));
     return off;
 }
@@ -148,15 +31,15 @@ static size_t mb2_tag_open(struct handoff_buf *b, uint32_t type, size_t size)
 static void mb2_put_string(struct handoff_buf *b, uint32_t type, const char *s)
 {
     size_t len = strlen(s) + 1;
-    size_t off = mb2_tag_open(b, type, sizeof(struct mb2_tag) + len);
-    hbuf_write(b, off + sizeof(struct mb2_tag), s, len);
+    size_t off = mb2_tag_open(b, type, sizeof(struct mb2_tag_header) + len);
+    hbuf_write(b, off + sizeof(struct mb2_tag_header), s, len);
 }
 
 /* Module addresses were checked below 4 GiB by mb2_check_input. */
 static void mb2_put_module(struct handoff_buf *b, const struct handoff_module *m)
 {
     size_t len = strlen(m->cmdline) + 1;
-    size_t off = mb2_tag_open(b, MB2_INFO_MODULE, sizeof(struct mb2_tag_module) + len);
+    size_t off = mb2_tag_open(b, MB2_INFO_TAG_MODULE, sizeof(struct mb2_tag_module) + len);
     HBUF_SET(b, off, struct mb2_tag_module, mod_start, (uint32_t)m->start);
     HBUF_SET(b, off, struct mb2_tag_module, mod_end, (uint32_t)m->end);
     hbuf_write(b, off + sizeof(struct mb2_tag_module), m->cmdline, len);
@@ -166,7 +49,7 @@ static void mb2_put_meminfo(struct handoff_buf *b, const struct bootinfo *bi)
 {
     uint32_t lower, upper;
     handoff_meminfo(bi, &lower, &upper);
-    size_t off = mb2_tag_open(b, MB2_INFO_MEMINFO, sizeof(struct mb2_tag_meminfo));
+    size_t off = mb2_tag_open(b, MB2_INFO_TAG_MEMINFO, sizeof(struct mb2_tag_meminfo));
     HBUF_SET(b, off, struct mb2_tag_meminfo, mem_lower, lower);
     HBUF_SET(b, off, struct mb2_tag_meminfo, mem_upper, upper);
 }
@@ -176,7 +59,7 @@ static void mb2_put_mmap(struct handoff_buf *b, const struct handoff_map *map)
 {
     if (map->count == 0)
         return;
-    size_t off = mb2_tag_open(b, MB2_INFO_MMAP, sizeof(struct mb2_tag_mmap) +
+    size_t off = mb2_tag_open(b, MB2_INFO_TAG_MMAP, sizeof(struct mb2_tag_mmap) +
                                                    map->count * sizeof(struct mb2_mmap_entry));
     HBUF_SET(b, off, struct mb2_tag_mmap, entry_size, sizeof(struct mb2_mmap_entry));
     HBUF_SET(b, off, struct mb2_tag_mmap, entry_version, MB2_MMAP_ENTRY_VERSION);
@@ -190,19 +73,19 @@ static void mb2_put_mmap(struct handoff_buf *b, const struct handoff_map *map)
 
 static void mb2_put_framebuffer(struct handoff_buf *b, const struct framebuffer *fb)
 {
-    size_t color = fb->type == FB_RGB       ? sizeof(struct mb2_fb_rgb)
-                   : fb->type == FB_INDEXED ? MB2_FB_PALETTE_HEADER_SIZE
+    size_t color = fb->type == FB_RGB       ? sizeof(struct mb_fb_rgb)
+                   : fb->type == FB_INDEXED ? MB2_FB_EMPTY_PALETTE_SIZE
                                             : 0; /* EGA text: none */
-    size_t off = mb2_tag_open(b, MB2_INFO_FRAMEBUFFER,
+    size_t off = mb2_tag_open(b, MB2_INFO_TAG_FRAMEBUFFER,
                               sizeof(struct mb2_tag_framebuffer) + color);
-    struct mb2_tag_framebuffer t = { .h = { MB2_INFO_FRAMEBUFFER,
+    struct mb2_tag_framebuffer t = { .h = { MB2_INFO_TAG_FRAMEBUFFER,
                                             (uint32_t)(sizeof(t) + color) },
                                      .addr = fb->addr, .pitch = fb->pitch,
                                      .width = fb->width, .height = fb->height,
                                      .bpp = fb->bpp, .type = fb->type };
     hbuf_write(b, off, &t, sizeof(t));
     if (fb->type == FB_RGB) {
-        struct mb2_fb_rgb c = { fb->red_pos, fb->red_size, fb->green_pos,
+        struct mb_fb_rgb c = { fb->red_pos, fb->red_size, fb->green_pos,
                                 fb->green_size, fb->blue_pos, fb->blue_size };
         hbuf_write(b, off + sizeof(t), &c, sizeof(c));
     }
@@ -232,26 +115,26 @@ static size_t mb2_put_copy(struct handoff_buf *b, uint32_t type, size_t hdr_size
 static void mb2_put_firmware(struct handoff_buf *b, const struct bootinfo *bi)
 {
     if (bi->efi_system_table32)
-        mb2_put_addr32(b, MB2_INFO_EFI32_SYSTEM_TABLE, bi->efi_system_table32);
+        mb2_put_addr32(b, MB2_INFO_TAG_EFI32_SYSTEM_TABLE, bi->efi_system_table32);
     if (bi->efi_system_table64)
-        mb2_put_addr64(b, MB2_INFO_EFI64_SYSTEM_TABLE, bi->efi_system_table64);
+        mb2_put_addr64(b, MB2_INFO_TAG_EFI64_SYSTEM_TABLE, bi->efi_system_table64);
     if (bi->rsdp_v1)
-        mb2_put_copy(b, MB2_INFO_ACPI_OLD, sizeof(struct mb2_tag), bi->rsdp_v1,
+        mb2_put_copy(b, MB2_INFO_TAG_ACPI_OLD, sizeof(struct mb2_tag_header), bi->rsdp_v1,
                      bi->rsdp_v1_len);
     if (bi->rsdp_v2)
-        mb2_put_copy(b, MB2_INFO_ACPI_NEW, sizeof(struct mb2_tag), bi->rsdp_v2,
+        mb2_put_copy(b, MB2_INFO_TAG_ACPI_NEW, sizeof(struct mb2_tag_header), bi->rsdp_v2,
                      bi->rsdp_v2_len);
     if (bi->smbios) {
-        size_t off = mb2_put_copy(b, MB2_INFO_SMBIOS, sizeof(struct mb2_tag_smbios),
+        size_t off = mb2_put_copy(b, MB2_INFO_TAG_SMBIOS, sizeof(struct mb2_tag_smbios),
                                   bi->smbios, bi->smbios_len);
         HBUF_SET(b, off, struct mb2_tag_smbios, major, bi->smbios_major);
         HBUF_SET(b, off, struct mb2_tag_smbios, minor, bi->smbios_minor);
     }
     if (bi->efi_mmap && bi->efi_mmap_size) {
-        size_t off = mb2_put_copy(b, MB2_INFO_EFI_MMAP, sizeof(struct mb2_tag_efi_mmap),
+        size_t off = mb2_put_copy(b, MB2_INFO_TAG_EFI_MMAP, sizeof(struct mb2_tag_efi_mmap),
                                   bi->efi_mmap, bi->efi_mmap_size);
-        HBUF_SET(b, off, struct mb2_tag_efi_mmap, descr_size, bi->efi_desc_size);
-        HBUF_SET(b, off, struct mb2_tag_efi_mmap, descr_vers, bi->efi_desc_version);
+        HBUF_SET(b, off, struct mb2_tag_efi_mmap, desc_size, bi->efi_desc_size);
+        HBUF_SET(b, off, struct mb2_tag_efi_mmap, desc_version, bi->efi_desc_version);
     }
 }
 
@@ -263,8 +146,8 @@ static void mb2_lay_out(struct handoff_buf *b, const struct handoff_input *in,
 {
     const struct framebuffer *fb = handoff_framebuffer(in->bi);
     size_t hdr = hbuf_alloc(b, sizeof(struct mb2_info_header), MB2_INFO_ALIGN);
-    mb2_put_string(b, MB2_INFO_CMDLINE, in->cmdline);
-    mb2_put_string(b, MB2_INFO_LOADER_NAME, in->loader_name);
+    mb2_put_string(b, MB2_INFO_TAG_CMDLINE, in->cmdline);
+    mb2_put_string(b, MB2_INFO_TAG_LOADER_NAME, in->loader_name);
     for (size_t i = 0; i < in->module_count; i++)
         mb2_put_module(b, &in->modules[i]);
     mb2_put_meminfo(b, in->bi);
@@ -273,8 +156,8 @@ static void mb2_lay_out(struct handoff_buf *b, const struct handoff_input *in,
         mb2_put_framebuffer(b, fb);
     mb2_put_firmware(b, in->bi);
     if (in->has_load_base)
-        mb2_put_addr32(b, MB2_INFO_LOAD_BASE, in->load_base);
-    mb2_tag_open(b, MB2_INFO_END, sizeof(struct mb2_tag));
+        mb2_put_addr32(b, MB2_INFO_TAG_LOAD_BASE, in->load_base);
+    mb2_tag_open(b, MB2_INFO_TAG_END, sizeof(struct mb2_tag_header));
     HBUF_SET(b, hdr, struct mb2_info_header, total_size, (uint32_t)(b->used - hdr));
 }
 
@@ -347,44 +230,44 @@ static const char *mb2_info_missing(uint32_t type, const struct handoff_input *i
     const struct bootinfo *bi = in->bi;
     bool efi = handoff_booted_from_efi(bi);
     switch (type) {
-    case MB2_INFO_END:
-    case MB2_INFO_CMDLINE:
-    case MB2_INFO_LOADER_NAME:
-    case MB2_INFO_MODULE: /* one tag per module, however many there are */
-    case MB2_INFO_MEMINFO:
+    case MB2_INFO_TAG_END:
+    case MB2_INFO_TAG_CMDLINE:
+    case MB2_INFO_TAG_LOADER_NAME:
+    case MB2_INFO_TAG_MODULE: /* one tag per module, however many there are */
+    case MB2_INFO_TAG_MEMINFO:
         return NULL;
-    case MB2_INFO_MMAP:
+    case MB2_INFO_TAG_MMAP:
         return bi->map_count ? NULL : "hop has no memory map";
-    case MB2_INFO_FRAMEBUFFER:
+    case MB2_INFO_TAG_FRAMEBUFFER:
         return handoff_framebuffer(bi) ? NULL : "hop was given no framebuffer";
-    case MB2_INFO_EFI32_SYSTEM_TABLE:
+    case MB2_INFO_TAG_EFI32_SYSTEM_TABLE:
         return bi->efi_system_table32 ? NULL
                : efi                  ? "booted from 64-bit UEFI"
                                       : "not booted from UEFI";
-    case MB2_INFO_EFI64_SYSTEM_TABLE:
+    case MB2_INFO_TAG_EFI64_SYSTEM_TABLE:
         return bi->efi_system_table64 ? NULL
                : efi                  ? "booted from 32-bit UEFI"
                                       : "not booted from UEFI";
-    case MB2_INFO_EFI_MMAP:
+    case MB2_INFO_TAG_EFI_MMAP:
         return bi->efi_mmap && bi->efi_mmap_size ? NULL
                : efi ? "the loader gave hop no EFI memory map"
                      : "not booted from UEFI";
-    case MB2_INFO_SMBIOS:
+    case MB2_INFO_TAG_SMBIOS:
         return bi->smbios ? NULL : "the loader gave hop no SMBIOS tables";
-    case MB2_INFO_ACPI_OLD:
+    case MB2_INFO_TAG_ACPI_OLD:
         return bi->rsdp_v1 ? NULL : "the loader gave hop no ACPI 1.0 RSDP";
-    case MB2_INFO_ACPI_NEW:
+    case MB2_INFO_TAG_ACPI_NEW:
         return bi->rsdp_v2 ? NULL : "the loader gave hop no ACPI 2.0 RSDP";
-    case MB2_INFO_LOAD_BASE:
+    case MB2_INFO_TAG_LOAD_BASE:
         return in->has_load_base ? NULL : "the kernel was not relocated";
-    case MB2_INFO_ELF_SECTIONS: return "hop does not load ELF section headers";
-    case MB2_INFO_BOOTDEV: return "hop does not know the BIOS boot device";
-    case MB2_INFO_VBE: return "hop has no VBE information";
-    case MB2_INFO_APM: return "hop has no APM table";
-    case MB2_INFO_NETWORK: return "hop has no network information";
-    case MB2_INFO_EFI_BOOT_SERVICES: return "hop never leaves EFI boot services running";
-    case MB2_INFO_EFI32_IMAGE_HANDLE:
-    case MB2_INFO_EFI64_IMAGE_HANDLE: return "hop is not an EFI application";
+    case MB2_INFO_TAG_ELF_SECTIONS: return "hop does not load ELF section headers";
+    case MB2_INFO_TAG_BOOTDEV: return "hop does not know the BIOS boot device";
+    case MB2_INFO_TAG_VBE: return "hop has no VBE information";
+    case MB2_INFO_TAG_APM: return "hop has no APM table";
+    case MB2_INFO_TAG_NETWORK: return "hop has no network information";
+    case MB2_INFO_TAG_EFI_BOOT_SERVICES: return "hop never leaves EFI boot services running";
+    case MB2_INFO_TAG_EFI32_IMAGE_HANDLE:
+    case MB2_INFO_TAG_EFI64_IMAGE_HANDLE: return "hop is not an EFI application";
     default: return "hop does not know this tag type";
     }
 }
@@ -400,9 +283,7 @@ static int mb2_check_info_requests(const struct mb2_header *hdr,
             return error_set(err, HOP_ERR_UNSUPPORTED,
                              "kernel requires multiboot2 info tag %u (%s), which hop "
                              "cannot give: %s", r->type,
-                             r->type < MB2_INFO_TYPE_COUNT ? mb2_info_name[r->type]
-                                                           : "unknown",
-                             why);
+                             mb2_info_tag_name(r->type), why);
     }
     return HOP_OK;
 }

@@ -275,14 +275,14 @@ static void test_mb2_all_tags(void **state)
     mb2_tag(MB2_HEADER_TAG_INFORMATION_REQUEST, 0, req, 2);
     mb2_tag(MB2_HEADER_TAG_ADDRESS, 0, addr, 4);
     mb2_tag(MB2_HEADER_TAG_ENTRY_ADDRESS, 0, entry, 1);
-    mb2_tag(MB2_HEADER_TAG_CONSOLE_FLAGS, MB2_TAG_FLAG_OPTIONAL, cons, 1);
-    mb2_tag(MB2_HEADER_TAG_FRAMEBUFFER, MB2_TAG_FLAG_OPTIONAL, fb, 3);
+    mb2_tag(MB2_HEADER_TAG_CONSOLE_FLAGS, MB2_HEADER_TAG_FLAG_OPTIONAL, cons, 1);
+    mb2_tag(MB2_HEADER_TAG_FRAMEBUFFER, MB2_HEADER_TAG_FLAG_OPTIONAL, fb, 3);
     mb2_tag(MB2_HEADER_TAG_MODULE_ALIGN, 0, NULL, 0);
-    mb2_tag(MB2_HEADER_TAG_EFI_BS, MB2_TAG_FLAG_OPTIONAL, NULL, 0);
+    mb2_tag(MB2_HEADER_TAG_EFI_BS, MB2_HEADER_TAG_FLAG_OPTIONAL, NULL, 0);
     mb2_tag(MB2_HEADER_TAG_ENTRY_ADDRESS_EFI32, 0, e32, 1);
     mb2_tag(MB2_HEADER_TAG_ENTRY_ADDRESS_EFI64, 0, e64, 1);
     mb2_tag(MB2_HEADER_TAG_RELOCATABLE, 0, reloc, 4);
-    mb2_tag(MB2_HEADER_TAG_INFORMATION_REQUEST, MB2_TAG_FLAG_OPTIONAL, req2, 1);
+    mb2_tag(MB2_HEADER_TAG_INFORMATION_REQUEST, MB2_HEADER_TAG_FLAG_OPTIONAL, req2, 1);
     mb2_end();
     assert_int_equal(find2(0x1000), HOP_OK);
     assert_int_equal(h2.offset, 0x20);
@@ -397,8 +397,8 @@ static void test_mb2_unknown_tags(void **state)
                                  "offset 0x10: unknown type, not marked "
                                  "optional");
     mb2_begin(0);
-    mb2_tag(42, MB2_TAG_FLAG_OPTIONAL, body, 3);
-    mb2_tag(0xffff, MB2_TAG_FLAG_OPTIONAL | 0x8000, NULL, 0);
+    mb2_tag(42, MB2_HEADER_TAG_FLAG_OPTIONAL, body, 3);
+    mb2_tag(0xffff, MB2_HEADER_TAG_FLAG_OPTIONAL | 0x8000, NULL, 0);
     mb2_end();
     assert_int_equal(find2(0x100), HOP_OK);
     assert_int_equal(h2.tags_present, 0);
@@ -409,7 +409,7 @@ static void test_mb2_tag_sizes(void **state)
     (void)state;
     const uint32_t fb[] = { 1024, 768 };
     mb2_begin(0);
-    mb2_tag(MB2_HEADER_TAG_FRAMEBUFFER, MB2_TAG_FLAG_OPTIONAL, fb, 2);
+    mb2_tag(MB2_HEADER_TAG_FRAMEBUFFER, MB2_HEADER_TAG_FLAG_OPTIONAL, fb, 2);
     mb2_end();
     assert_int_equal(find2(0x100), HOP_ERR_INVALID);
     assert_string_equal(err.msg, "k: multiboot2 header: tag 5 (framebuffer) "
@@ -548,7 +548,7 @@ static int mb2_with_reloc(uint32_t min, uint32_t max, uint32_t align,
 {
     const uint32_t r[] = { min, max, align, pref };
     mb2_begin(0);
-    mb2_tag(MB2_HEADER_TAG_RELOCATABLE, MB2_TAG_FLAG_OPTIONAL, r, 4);
+    mb2_tag(MB2_HEADER_TAG_RELOCATABLE, MB2_HEADER_TAG_FLAG_OPTIONAL, r, 4);
     mb2_end();
     return find2(0x100);
 }

@@ -128,3 +128,45 @@ clean:
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# --- install: make install [PREFIX=/usr/local] [DESTDIR=] ----------------------
+# Installs what `make` built (it builds nothing: run make first, then
+# sudo make install):
+#   build/hop.elf               $(DESTDIR)$(BOOTDIR)/hop.elf
+#   tools/hop-run ...           $(DESTDIR)$(PREFIX)/bin/
+#   tools/hoplib/*.py           $(DESTDIR)$(PREFIX)/lib/hop/hoplib/ (the tools
+#                               look there when no hoplib is next to them)
+#   tools/grub.d/42_hop.in      $(DESTDIR)$(SYSCONFDIR)/grub.d/42_hop: update-grub
+#                               adds the hop entries /etc/default/hop lists
+#   tools/grub.d/default-hop    $(DESTDIR)$(PREFIX)/share/hop/default-hop (example)
+# docs/tools.md has the details; make uninstall removes these files.
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+BOOTDIR    ?= /boot
+SYSCONFDIR ?= /etc
+INSTALL    ?= install
+INSTALL_TOOLS := hop-run hop-mkimage hop-ramdisk hop-extract-vmlinux
+HOP_LIBDIR := $(DESTDIR)$(PREFIX)/lib/hop
+
+install:
+	@test -f $(BUILD)/hop.elf || { echo "make install: $(BUILD)/hop.elf is missing: run make first" >&2; exit 1; }
+	$(INSTALL) -d $(DESTDIR)$(BOOTDIR) $(DESTDIR)$(PREFIX)/bin $(HOP_LIBDIR)/hoplib \
+		$(DESTDIR)$(SYSCONFDIR)/grub.d $(DESTDIR)$(PREFIX)/share/hop
+	$(INSTALL) -m 644 $(BUILD)/hop.elf $(DESTDIR)$(BOOTDIR)/hop.elf
+	$(INSTALL) -m 755 $(addprefix tools/,$(INSTALL_TOOLS)) $(DESTDIR)$(PREFIX)/bin/
+	$(INSTALL) -m 644 tools/hoplib/*.py $(HOP_LIBDIR)/hoplib/
+	sed -e 's|^INSTALLED_HOP = .*|INSTALLED_HOP = "$(BOOTDIR)/hop.elf"|' \
+		tools/hoplib/paths.py > $(HOP_LIBDIR)/hoplib/paths.py
+	sed -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@HOP_ELF@|$(BOOTDIR)/hop.elf|g' \
+		tools/grub.d/42_hop.in > $(DESTDIR)$(SYSCONFDIR)/grub.d/42_hop
+	chmod 755 $(DESTDIR)$(SYSCONFDIR)/grub.d/42_hop
+	sed -e 's|@HOP_ELF@|$(BOOTDIR)/hop.elf|g' tools/grub.d/default-hop \
+		> $(DESTDIR)$(PREFIX)/share/hop/default-hop
+	chmod 644 $(DESTDIR)$(PREFIX)/share/hop/default-hop
+
+uninstall:
+	rm -f $(DESTDIR)$(BOOTDIR)/hop.elf $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(INSTALL_TOOLS)) \
+		$(DESTDIR)$(SYSCONFDIR)/grub.d/42_hop
+	rm -rf $(HOP_LIBDIR) $(DESTDIR)$(PREFIX)/share/hop
+
+.PHONY: install uninstall

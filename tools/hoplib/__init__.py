@@ -8,4 +8,7 @@ Modules:
   iso      GRUB ISOs (grub-mkrescue) and their grub.cfg
   qemu     the QEMU command line, running it, its exit status
   serialin typing into the guest's serial port after a marker
+  mkimage  hop-mkimage's images: hybrid ISO, USB disk image (MBR/GPT, FAT
+           EFI system partition via mtools, GRUB for UEFI and BIOS)
+  paths    source tree or installed (make install): where hop.elf is
 """

@@ -27,7 +27,7 @@ INSTALL_MODULES = (
     "normal configfile echo test serial terminal reboot halt "
     "iso9660 part_msdos part_gpt part_acorn part_amiga part_apple part_bsd "
     "part_dfly part_dvh part_plan part_sun part_sunpc "
-    "multiboot multiboot2 linux gzio all_video")
+    "multiboot multiboot2 linux gzio all_video setpci")
 
 BOOT_MARKER = "@@hop-run: grub boots the image@@"
 FAIL_MARKER = "hop-run: GRUB failed to load the image"
@@ -87,10 +87,11 @@ def _line(*words):
     return " ".join(w for w in words if w)
 
 
-def grub_cfg(load_commands, title="hop-run"):
-    """grub.cfg that runs `load_commands` (lines, each a command that loads
+def grub_cfg(load_commands, title="hop-run", pre_commands=()):
+    """grub.cfg that runs `pre_commands` (lines, as given: hop-run
+    --grub-pre), then `load_commands` (lines, each a command that loads
     something) and boots, or reports the failure on the serial port."""
-    body = []
+    body = ["  " + cmd for cmd in pre_commands]
     indent = "  "
     for cmd in load_commands:
         body.append(indent + "if %s; then" % cmd)
@@ -119,11 +120,11 @@ def grub_cfg(load_commands, title="hop-run"):
     ]) + "\n"
 
 
-def hop_grub_cfg(hop_name, hop_cmdline, ramdisk_name, modules=()):
+def hop_grub_cfg(hop_name, hop_cmdline, ramdisk_name, modules=(), pre=()):
     """grub.cfg booting hop (multiboot2) with the RAM disk as a module,
     then `modules`, (name, cmdline) pairs of files in /boot/, each a module
-    of its own (hop-run --loader-module)."""
-    return grub_cfg([
+    of its own (hop-run --loader-module); `pre`: see grub_cfg."""
+    return grub_cfg(pre_commands=pre, load_commands=[
         _line("multiboot2", "/boot/" + hop_name, grub_args(hop_cmdline)),
         _line("module2 --nounzip", "/boot/" + ramdisk_name, "ramdisk"),
     ] + [_line("module2 --nounzip", grub_quote("/boot/" + name),
@@ -131,21 +132,22 @@ def hop_grub_cfg(hop_name, hop_cmdline, ramdisk_name, modules=()):
          for name, cmdline in modules])
 
 
-def direct_grub_cfg(protocol, kernel_name, cmdline, modules):
+def direct_grub_cfg(protocol, kernel_name, cmdline, modules, pre=()):
     """grub.cfg booting a kernel without hop.  modules: (name, cmdline)
-    pairs, files in /boot/.  protocol: multiboot2, multiboot or linux."""
+    pairs, files in /boot/.  protocol: multiboot2, multiboot or linux.
+    pre: see grub_cfg."""
     if protocol == "linux":
         cmds = [_line("linux", "/boot/" + kernel_name, grub_args(cmdline))]
         if modules:
             cmds.append(_line("initrd", *["/boot/" + n for n, _ in modules]))
-        return grub_cfg(cmds)
+        return grub_cfg(cmds, pre_commands=pre)
     kernel_cmd, module_cmd = {"multiboot2": ("multiboot2", "module2"),
                               "multiboot": ("multiboot", "module")}[protocol]
     cmds = [_line(kernel_cmd, "/boot/" + kernel_name, grub_args(cmdline))]
     for name, mod_cmdline in modules:
         cmds.append(_line(module_cmd, "--nounzip", "/boot/" + name,
                           grub_args(mod_cmdline)))
-    return grub_cfg(cmds)
+    return grub_cfg(cmds, pre_commands=pre)
 
 
 def check_tools(via):

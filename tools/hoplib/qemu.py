@@ -155,9 +155,15 @@ class Qmp:
         self.events = []
 
     def send(self, command, **arguments):
+        self.send_with_id(command, None, **arguments)
+
+    def send_with_id(self, command, ident, **arguments):
+        """A command whose reply carries "id": ident (when not None)."""
         msg = {"execute": command}
         if arguments:
             msg["arguments"] = arguments
+        if ident is not None:
+            msg["id"] = ident
         self.sock.sendall(json.dumps(msg).encode() + b"\r\n")
 
     def feed(self, data):
@@ -254,7 +260,7 @@ class _Output:
 
 
 def run(cmd, timeout, serial_filter=None, stdout=None, stderr=None,
-        serial_log=None, serial_input=None):
+        serial_log=None, serial_input=None, camera=None):
     """Run QEMU command `cmd` (without control_args) to its end.
 
     serial_filter: an object with feed(bytes) -> bytes, `failed` and
@@ -263,6 +269,7 @@ def run(cmd, timeout, serial_filter=None, stdout=None, stderr=None,
     serial_input: a serialin.Feeder, or None.  With one, QEMU's stdin (the
       serial port's input, `-serial stdio`) is a pipe that receives each
       input's text once its marker has been shown; else /dev/null.
+    camera: a screendump.Camera, or None.
     Returns (Outcome, serial output bytes as shown).
     """
     stdout = sys.stdout.buffer if stdout is None else stdout
@@ -286,7 +293,7 @@ def run(cmd, timeout, serial_filter=None, stdout=None, stderr=None,
         try:
             typist = _Typist(proc.stdin, serial_input)
             return _supervise(proc, qmp_path, timeout, serial_filter, out,
-                              stderr, typist), bytes(out.kept)
+                              stderr, typist, camera), bytes(out.kept)
         finally:
             _stop(proc)
             if proc.stdin is not None:
@@ -356,7 +363,7 @@ def _start(proc, qmp_path):
 
 
 def _supervise(proc, qmp_path, timeout, serial_filter, out, stderr,
-               typist=None):
+               typist=None, camera=None):
     typist = typist or _Typist(None, None)
     qmp = _start(proc, qmp_path)
     if qmp is None:
@@ -404,7 +411,9 @@ def _supervise(proc, qmp_path, timeout, serial_filter, out, stderr,
                     if not data:
                         sel.unregister(qmp.sock)
                         continue
-                    qmp.feed(data)
+                    replies = qmp.feed(data)
+                    if camera is not None:
+                        camera.responses(replies)
                     continue
                 data = os.read(key.fileobj.fileno(), 65536)
                 if not data:
@@ -417,6 +426,8 @@ def _supervise(proc, qmp_path, timeout, serial_filter, out, stderr,
                             stop_at = time.monotonic() + 1.0
                     out.write(data)
                     typist.output(out.kept)
+                    if camera is not None:
+                        camera.output(out.kept, qmp)
                 else:
                     stderr.write(data)
                     stderr.flush()
@@ -426,13 +437,16 @@ def _supervise(proc, qmp_path, timeout, serial_filter, out, stderr,
                     time.monotonic() - exited_at > KILL_GRACE:
                 break       # something else holds the pipes open
         proc.wait()
-        _drain(qmp)
+        _drain(qmp, camera)
     finally:
         sel.close()
         qmp.sock.close()
     for item in typist.unsent():
         stderr.write(("hop-run: note: serial input not sent, its marker "
                       "never came: %s\n" % item.describe()).encode())
+        stderr.flush()
+    for line in camera.report() if camera is not None else []:
+        stderr.write(("hop-run: note: %s\n" % line).encode())
         stderr.flush()
     return _outcome(proc.returncode, qmp.events, timed_out, timeout,
                     serial_filter, out)
@@ -445,8 +459,9 @@ def _quit(qmp):
         pass
 
 
-def _drain(qmp):
-    """QEMU has exited: read the events still in the QMP socket."""
+def _drain(qmp, camera=None):
+    """QEMU has exited: read the events (and replies) still in the QMP
+    socket."""
     qmp.sock.setblocking(True)
     qmp.sock.settimeout(1.0)
     try:
@@ -454,7 +469,9 @@ def _drain(qmp):
             data = qmp.sock.recv(65536)
             if not data:
                 return
-            qmp.feed(data)
+            replies = qmp.feed(data)
+            if camera is not None:
+                camera.responses(replies)
     except OSError:
         return
 

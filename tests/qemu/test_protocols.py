@@ -95,3 +95,28 @@ def test_relocatable_multiboot2(name, low, high, via):
         assert base >= high - 0x400000, "preference high not honoured"
     else:
         assert base == low, "preference low not honoured"
+
+
+@pytest.mark.parametrize("via", ["qemu-kernel", "grub-efi"])
+def test_plain_elf64_long_mode(via):
+    """A plain ELF64 (no multiboot header, no notes) is entered in long mode
+    with RAX = the multiboot2 magic and RBX = RDI = an info block; the kernel
+    checks the mode, the registers, IF and the block itself."""
+    path = os.path.join(os.path.dirname(kernel("demo")), "elf64.elf")
+    run = hop_run(path, via=via, timeout=120 if via == "grub-efi" else 60)
+    assert "protocol elf" in run.out, run
+    assert "elf64: long mode, paging on, RAX magic, RBX=RDI info, IF=0, info sane: PASS" in run.out, run
+    assert run.rc == EXIT_PASS, run
+
+
+def test_plain_elf32_protected_mode(tmp_path):
+    """protocol=elf on an ELF32: 32-bit protected mode with EAX = the
+    multiboot2 magic and EBX = a multiboot2 info block, which mbcheck reads
+    and checks like any multiboot2 boot."""
+    mods = make_modules(tmp_path)
+    path, cmd, size, crc = mods[0]
+    run = hop_run(kernel("mbcheck"), "--cmdline",
+                  f"proto=mb2 mem=128 mods=1 mod0={size:x}:{crc:08x} loader=hop",
+                  "--module", f"{path}={cmd}", hop_cmdline="debug-exit protocol=elf")
+    assert "protocol elf" in run.out and "0 failed: PASS" in run.out, run
+    assert run.rc == EXIT_PASS, run

@@ -15,10 +15,8 @@ CC         ?= gcc
 ifeq ($(origin CC),default)
 CC         := $(CROSS_COMPILE)gcc
 endif
-LD         := $(if $(filter clang%,$(notdir $(CC))),ld.lld,$(CROSS_COMPILE)ld)
-ifeq ($(shell command -v $(LD) 2>/dev/null),)
-LD         := ld
-endif
+# GNU ld for every compiler: the linker script and flags are GNU ld's.
+LD         := $(CROSS_COMPILE)ld
 NASM       ?= nasm
 HOSTCC     ?= gcc
 FUZZCC     ?= clang

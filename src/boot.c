@@ -1,6 +1,7 @@
 /* The boot of one entry, step by step; each step returns an error that names
  * the file and what was wrong, and boot_all tries the next entry. */
 #include "boot_attempt.h"
+#include "boot_summary.h"
 #include "console.h"
 #include "exitcode.h"
 #include "lib/fmt.h"
@@ -293,6 +294,18 @@ static void print_plan(const struct boot_attempt *a)
             (unsigned long long)s->bounce_bytes, (unsigned long long)s->bounce_pages,
             s->copy_permille / 1000, s->copy_permille % 1000,
             (unsigned long long)s->extra_bytes);
+    kprintf("hop: stats: fixed=%zu direct=%zu deferred=%zu placed=%zu in_place=%zu pieces=%zu "
+            "bounced_pieces=%zu ops=%zu load_ops=%zu data=%llu load_copy=%llu tramp_copy=%llu "
+            "zero=%llu bounce=%llu bounce_pages=%llu copy_permille=%u control=%llu "
+            "placed_bytes=%llu extra=%llu scratch=%llu\n",
+            s->fixed_count, s->direct_count, s->deferred_count, s->placed_count,
+            s->in_place_count, s->piece_count, s->bounced_pieces, s->op_count, s->load_op_count,
+            (unsigned long long)s->data_bytes, (unsigned long long)s->load_copy_bytes,
+            (unsigned long long)s->trampoline_copy_bytes, (unsigned long long)s->zero_bytes,
+            (unsigned long long)s->bounce_bytes, (unsigned long long)s->bounce_pages,
+            s->copy_permille, (unsigned long long)s->control_bytes,
+            (unsigned long long)s->placed_bytes, (unsigned long long)s->extra_bytes,
+            (unsigned long long)s->scratch_bytes);
 }
 
 static int plan_and_load(struct boot_attempt *a, struct hop_error *err)
@@ -352,6 +365,7 @@ int boot_entry(const struct boot_env *env, const struct config_entry *entry, str
     if (rc)
         return rc;
     kprintf("hop: jumping to %s kernel at 0x%llx\n", h.protocol, (unsigned long long)h.entry);
+    boot_print_summary(a, &h);
     env->machine->jump(&a->k, &h);
     return error_set(err, HOP_ERR_INVALID, "the jump returned");
 }

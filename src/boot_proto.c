@@ -2,7 +2,9 @@
  * (src/protos/): which info block to place, how big, and the entry state.
  * docs/protocols.md describes each protocol's entry state. */
 #include "boot_attempt.h"
+#include "hop.h"
 #include "protos/handoff.h"
+#include "lib/fmt.h"
 #include "lib/string.h"
 
 #define HOP_LOADER_NAME "hop 0.1"
@@ -14,6 +16,22 @@ static struct handoff_module handoff_modules[CONFIG_MAX_MODULES + 1];
 static struct phys_range handoff_reserved[CONFIG_MAX_MODULES + 1];
 static struct handoff_input handoff_in;
 
+/* The kernel's command line.  With hop's `bench` flag, " hop.control=0x"
+ * and 16 hex digits are appended: the trampoline's control area, where
+ * make bench's kernel (tests/qemu/kernels/bench.c) reads the trampoline's
+ * TSC stamps and op list.  Fixed width, so the info block sized before the
+ * plan (address still 0) fits the one written after it. */
+static const char *kernel_cmdline(const struct boot_attempt *a)
+{
+    static char buf[CONFIG_MAX_VALUE + 32];
+    const char *c = a->entry->cmdline;
+    if (!hop_option_present(a->env->bi->cmdline, "bench"))
+        return c;
+    fmt_snprintf(buf, sizeof(buf), "%s%shop.control=0x%016llx", c, c[0] ? " " : "",
+                 (unsigned long long)a->k.control_addr);
+    return buf;
+}
+
 /* The input every builder reads; module addresses are final once the plan
  * is made (before, they only size the block, so the input must have the same
  * shape both times).  The info block itself is not listed: each builder
@@ -24,7 +42,7 @@ static const struct handoff_input *handoff_input(struct boot_attempt *a)
     size_t r = 0;
     memset(in, 0, sizeof(*in));
     in->bi = a->env->bi;
-    in->cmdline = a->entry->cmdline;
+    in->cmdline = kernel_cmdline(a);
     in->loader_name = HOP_LOADER_NAME;
     for (size_t i = 0; i < a->module_count; i++) {
         const struct kimage_placed *p = &a->k.placed[a->modules[i].placed];

@@ -463,6 +463,8 @@ static int cmdline_flag(struct parser *p, struct span word,
         p->cfg->debug_exit = true;
         return HOP_OK;
     }
+    if (span_is(word, "bench")) /* read by src/boot_proto.c */
+        return HOP_OK;
     /* Some loaders (multiboot1 ones, QEMU) put the image path first. */
     if (p->where.word == 1)
         return HOP_OK;

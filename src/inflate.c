@@ -122,6 +122,8 @@ struct huff_tables {
 /* Static, not on the stack: see inflate.h. */
 static struct huff_tables inflate_tables;
 
+void (*inflate_progress)(uint64_t done);
+
 /* --- the decoder state --------------------------------------------------- */
 
 struct inflater {
@@ -130,6 +132,7 @@ struct inflater {
     unsigned bitcnt;  /* how many of them are valid (0..63) */
     uint8_t *out_start, *out, *out_end;
     size_t offset_base; /* added to input offsets in messages */
+    size_t out_before;  /* output of earlier gzip members (progress) */
     struct hop_error *err;
 };
 
@@ -789,20 +792,23 @@ static int inflate_blocks(struct inflater *s)
                            inflater_offset(s));
             break;
         }
+        if (!rc && inflate_progress)
+            inflate_progress(s->out_before + (size_t)(s->out - s->out_start));
         if (rc || bfinal)
             return rc;
     }
 }
 
-/* inflate_raw with an offset added to the input offsets in messages. */
+/* inflate_raw with an offset added to the input offsets in messages and
+ * out_before bytes already decoded before dst (progress counts both). */
 static int inflate_at(const uint8_t *src, size_t src_len, size_t offset_base,
-                      uint8_t *dst, size_t dst_cap, size_t *out_len,
+                      uint8_t *dst, size_t dst_cap, size_t out_before, size_t *out_len,
                       size_t *in_used, struct hop_error *err)
 {
     struct inflater s = {
         .in_start = src, .in = src, .in_end = src + src_len,
         .out_start = dst, .out = dst, .out_end = dst + dst_cap,
-        .offset_base = offset_base, .err = err,
+        .offset_base = offset_base, .out_before = out_before, .err = err,
     };
     int rc = inflate_blocks(&s);
     inflate_align_to_byte(&s);
@@ -822,7 +828,7 @@ int inflate_raw(const void *src, size_t src_len, void *dst, size_t dst_cap,
     if ((!src && src_len) || (!dst && dst_cap))
         return error_set(err, HOP_ERR_INVALID, "deflate: NULL buffer");
     int rc = inflate_at(src ? src : inflate_empty, src_len, 0,
-                        dst ? dst : inflate_empty, dst_cap, &produced, in_used, err);
+                        dst ? dst : inflate_empty, dst_cap, 0, &produced, in_used, err);
     if (out_len)
         *out_len = produced;
     return rc;
@@ -980,7 +986,7 @@ int gzip_inflate(const void *src, size_t src_len, void *dst, size_t dst_cap,
         if (rc)
             break;
         rc = inflate_at(p + data, src_len - data, data, out + total,
-                        dst_cap - total, &produced, &used, err);
+                        dst_cap - total, total, &produced, &used, err);
         total += produced;
         if (rc)
             break;

@@ -25,6 +25,10 @@
  * costs at least 2 bits, so 1032 bytes per input byte (plus block headers). */
 #define DEFLATE_MAX_EXPANSION 1032u
 
+/* When set, called after each DEFLATE block with the bytes decoded so far
+ * (over all members of a gzip file): the RAM disk's progress bar. */
+extern void (*inflate_progress)(uint64_t done);
+
 /* Decodes one raw DEFLATE stream from src into dst.  On success *out_len is
  * the output size and *in_used the bytes of src the stream took (up to the
  * byte holding its last bit).  in_used may be NULL. */

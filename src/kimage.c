@@ -1,6 +1,7 @@
 /* The kimage: what goes where, checked as it is added, and the load-time
  * half of the plan (kimage_plan is in relocplan.c). */
 #include "kimage_priv.h"
+#include "progress.h"
 #include "lib/string.h"
 
 static const char kimage_table_what[] = "kimage segment table";
@@ -211,7 +212,8 @@ struct reloc_op *kimage_ops(const struct kimage *k)
     return kimage_map(k, k->ops_addr, (k->op_count + 1) * sizeof(struct reloc_op));
 }
 
-/* filesz bytes from src then zeros up to memsz, at dst. */
+/* filesz bytes from src then zeros up to memsz, at dst; in chunks for the
+ * progress bar, unless source and destination overlap (then one memmove). */
 static int kimage_put(const struct kimage *k, paddr_t dst, paddr_t src, uint64_t filesz,
                       uint64_t memsz, const char *name, struct hop_error *err)
 {
@@ -221,11 +223,29 @@ static int kimage_put(const struct kimage *k, paddr_t dst, paddr_t src, uint64_t
         return error_set(err, HOP_ERR_RANGE, "%s: 0x%llx-0x%llx or its source at 0x%llx is not "
                          "accessible", name, (unsigned long long)dst,
                          (unsigned long long)(dst + memsz), (unsigned long long)src);
-    if (filesz)
-        memmove(d, s, (size_t)filesz);
-    if (memsz > filesz)
-        memset(d + filesz, 0, (size_t)(memsz - filesz));
+    uint64_t chunk = reloc_ranges_overlap(dst, filesz, src, filesz) ? filesz : PROGRESS_CHUNK;
+    for (uint64_t off = 0; off < filesz; off += chunk) {
+        size_t n = (size_t)MIN(filesz - off, chunk);
+        memmove(d + off, s + off, n);
+        progress_add(n);
+    }
+    for (uint64_t off = filesz; off < memsz; off += PROGRESS_CHUNK) {
+        size_t n = (size_t)MIN(memsz - off, (uint64_t)PROGRESS_CHUNK);
+        memset(d + off, 0, n);
+        progress_add(n);
+    }
     return HOP_OK;
+}
+
+/* Bytes kimage_load writes: bounce copies, placed copies, direct loads. */
+static uint64_t kimage_load_bytes(const struct kimage *k)
+{
+    uint64_t total = k->stats.bounce_bytes;
+    for (size_t i = 0; i < k->placed_count; i++)
+        total += k->placed[i].in_place ? 0 : k->placed[i].req.size;
+    for (size_t i = 0; i < k->fixed_count; i++)
+        total += k->fixed[i].flags & KIMAGE_FIXED_DIRECT ? k->fixed[i].memsz : 0;
+    return total;
 }
 
 /* Bounce copies first (they read sources the others never write), then the
@@ -238,8 +258,12 @@ int kimage_load(struct kimage *k, struct hop_error *err)
         return error_set(err, HOP_ERR_INVALID, "kimage_load: the image is not planned");
     const struct reloc_op *load = kimage_map(k, k->load_ops_addr,
                                              (k->load_op_count + 1) * sizeof(struct reloc_op));
-    if (!load || (rc = reloc_run_ops(load, &k->mem, &bad)))
+    progress_begin("loading", "kernel and modules", kimage_load_bytes(k));
+    if (!load || (rc = reloc_run_ops(load, &k->mem, &bad))) {
+        progress_end();
         return error_set(err, rc ? rc : HOP_ERR_RANGE, "bounce copy %zu failed", bad);
+    }
+    progress_add(k->stats.bounce_bytes);
     for (size_t i = 0; rc == HOP_OK && i < k->placed_count; i++) {
         const struct kimage_placed *p = &k->placed[i];
         if (!p->in_place)
@@ -250,6 +274,7 @@ int kimage_load(struct kimage *k, struct hop_error *err)
         if (f->flags & KIMAGE_FIXED_DIRECT)
             rc = kimage_put(k, f->dst, f->src, f->filesz, f->memsz, f->name, err);
     }
+    progress_end();
     k->state = rc == HOP_OK ? KIMAGE_LOADED : KIMAGE_FAILED;
     return rc;
 }

@@ -3,6 +3,7 @@
 #include "ramdisk.h"
 
 #include "inflate.h"
+#include "progress.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
 
@@ -55,9 +56,10 @@ static int ramdisk_map_module(const struct ramdisk *rd, size_t i,
 
 /* Decompresses a gzip file into allocated memory, sized by its ISIZE
  * trailer once that has been checked against the cap and against what the
- * compressed size can possibly expand to. */
-static int ramdisk_gunzip(const struct ramdisk *rd, const uint8_t *gz, size_t gz_len,
-                          const uint8_t **out, size_t *out_len, struct hop_error *err)
+ * compressed size can possibly expand to.  A progress bar names it (name). */
+static int ramdisk_gunzip(const struct ramdisk *rd, const char *name, const uint8_t *gz,
+                          size_t gz_len, const uint8_t **out, size_t *out_len,
+                          struct hop_error *err)
 {
     uint32_t isize;
     size_t most;
@@ -82,7 +84,11 @@ static int ramdisk_gunzip(const struct ramdisk *rd, const uint8_t *gz, size_t gz
                              "gzip: no memory for %u decompressed bytes",
                              (unsigned)isize);
     }
+    progress_begin("inflating", name, isize);
+    inflate_progress = progress_update;
     rc = gzip_inflate(gz, gz_len, buf, isize, out_len, err);
+    inflate_progress = NULL;
+    progress_end();
     if (rc == HOP_ERR_LIMIT)
         return error_set(err, HOP_ERR_INVALID,
                          "gzip: data goes on past the ISIZE of %u bytes (several "
@@ -128,7 +134,7 @@ static int ramdisk_load_archive(struct ramdisk *rd, const uint8_t *data,
 {
     int rc;
     if (gzip_has_magic(data, size)) {
-        if ((rc = ramdisk_gunzip(rd, data, size, &data, &size, err)))
+        if ((rc = ramdisk_gunzip(rd, "the RAM disk", data, size, &data, &size, err)))
             return rc;
         rd->archive_was_compressed = true;
     }
@@ -238,7 +244,8 @@ int ramdisk_open_file(const struct ramdisk *rd, const char *path,
     if (rc == HOP_ERR_NOTFOUND)
         rc = ramdisk_find_in_modules(rd, norm, file, err);
     if (rc == HOP_OK && gzip_has_magic(file->data, file->size)) {
-        rc = ramdisk_gunzip(rd, file->data, file->size, &file->data, &file->size, err);
+        rc = ramdisk_gunzip(rd, file->path, file->data, file->size, &file->data, &file->size,
+                            err);
         file->was_compressed = true;
     }
     if (rc) {

@@ -12,6 +12,7 @@
  * docs/relocation.md has the reasoning and the invariants. */
 #include "kimage_priv.h"
 #include "crc32c.h"
+#include "progress.h"
 #include "lib/string.h"
 
 /* Scratch per fixed segment, about: destination, index, sort buffer, move,
@@ -165,14 +166,21 @@ static int reloc_place_items(struct reloc_plan *rp)
     return HOP_OK;
 }
 
-/* CRC32C of filesz bytes at src followed by memsz - filesz zeros. */
+/* CRC32C of filesz bytes at src followed by memsz - filesz zeros, in
+ * chunks so that the progress bar moves. */
 static int reloc_digest_bytes(struct reloc_plan *rp, paddr_t src, uint64_t filesz,
                               uint64_t memsz, const char *name, uint32_t *digest)
 {
     uint32_t crc = 0;
-    if (filesz && !reloc_digest(&rp->k->mem, src, filesz, &crc))
+    const uint8_t *p = filesz ? kimage_map(rp->k, src, filesz) : NULL;
+    if (filesz && !p)
         return error_set(rp->err, HOP_ERR_RANGE, "%s: source 0x%llx-0x%llx is not accessible",
                          name, (unsigned long long)src, (unsigned long long)(src + filesz));
+    for (uint64_t off = 0; off < filesz; off += PROGRESS_CHUNK) {
+        size_t n = (size_t)MIN(filesz - off, (uint64_t)PROGRESS_CHUNK);
+        crc = crc32c_update(crc, p + off, n);
+        progress_add(n);
+    }
     *digest = crc32c_zeros(crc, memsz - filesz);
     return HOP_OK;
 }
@@ -182,6 +190,12 @@ static int reloc_digest_all(struct reloc_plan *rp)
 {
     struct kimage *k = rp->k;
     int rc = HOP_OK;
+    uint64_t total = 0;
+    for (size_t i = 0; i < k->fixed_count; i++)
+        total += k->fixed[i].filesz;
+    for (size_t i = 0; i < k->placed_count; i++)
+        total += k->placed[i].req.filesz;
+    progress_begin("CRC32C of", "kernel and modules", total);
     for (size_t i = 0; rc == HOP_OK && i < k->fixed_count; i++) {
         struct kimage_fixed *f = &k->fixed[i];
         rc = reloc_digest_bytes(rp, f->src, f->filesz, f->memsz, f->name, &f->digest);
@@ -191,6 +205,7 @@ static int reloc_digest_all(struct reloc_plan *rp)
         rc = reloc_digest_bytes(rp, p->req.src, p->req.filesz, p->req.size, p->req.name,
                                 &p->digest);
     }
+    progress_end();
     return rc;
 }
 

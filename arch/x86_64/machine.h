@@ -17,4 +17,8 @@ __attribute__((noreturn)) void hop_halt(int code);
  * mapped, with page-table pages from pm. */
 int paging_map_ram(struct physmem *pm, struct hop_error *err);
 
+/* Identity-maps device memory [start, end) above those 4 GiB, uncached
+ * (a framebuffer placed high), with page-table pages from pm. */
+int paging_map_device(struct physmem *pm, paddr_t start, paddr_t end, struct hop_error *err);
+
 #endif

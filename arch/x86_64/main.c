@@ -13,6 +13,9 @@
 #include "hop.h"
 #include "boot_machine.h"
 #include "crc32c_hw.h"
+#include "fbcon.h"
+#include "progress.h"
+#include "quiesce.h"
 #include "timer.h"
 #include "lib/string.h"
 
@@ -36,8 +39,41 @@ static const void *identity_map(void *ctx, paddr_t addr, size_t len)
     return (const void *)(uintptr_t)addr;
 }
 
+/* A linear framebuffer (not EGA text) that the entry code's map covers. */
+static bool fb_low(const struct bootinfo *bi)
+{
+    uint64_t size = (uint64_t)bi->fb.pitch * bi->fb.height;
+    return bi->has_fb && bi->fb.type != FB_EGA_TEXT && bi->fb.addr < IDENTITY_LIMIT &&
+           size <= IDENTITY_LIMIT - bi->fb.addr;
+}
+
+/* hop's text on the loader's linear framebuffer (src/fbcon.c). */
+static void console_setup_fb(const struct bootinfo *bi)
+{
+    struct hop_error err = { 0 };
+    if (fbcon_init((void *)(uintptr_t)bi->fb.addr, &bi->fb, &err) == HOP_OK)
+        console_add_sink(fbcon_write);
+    else
+        kprintf("hop: no framebuffer console: %s\n", err.msg);
+}
+
+/* A framebuffer above 4 GiB gets its console once paging can map it. */
+static void console_setup_fb_high(const struct bootinfo *bi, struct physmem *pm)
+{
+    struct hop_error err = { 0 };
+    if (!bi->has_fb || bi->fb.type == FB_EGA_TEXT || fb_low(bi))
+        return;
+    if (paging_map_device(pm, bi->fb.addr, bi->fb.addr + (uint64_t)bi->fb.pitch * bi->fb.height,
+                          &err) == HOP_OK)
+        console_setup_fb(bi);
+    else
+        kprintf("hop: no framebuffer console: mapping 0x%llx: %s\n",
+                (unsigned long long)bi->fb.addr, err.msg);
+}
+
 /* VGA text when the loader says the screen is in text mode, or says nothing
- * about the screen on a BIOS machine (multiboot1 from QEMU). */
+ * about the screen on a BIOS machine (multiboot1 from QEMU); the framebuffer
+ * console when it gave a linear framebuffer (GRUB on UEFI: GOP). */
 static void console_setup_display(const struct bootinfo *bi)
 {
     bool efi = bi->efi_system_table64 || bi->efi_system_table32;
@@ -45,8 +81,11 @@ static void console_setup_display(const struct bootinfo *bi)
         vga_init(bi->fb.addr, bi->fb.width, bi->fb.height);
     else if (!bi->has_fb && !efi)
         vga_init(VGA_TEXT_BASE, VGA_TEXT_COLS, VGA_TEXT_ROWS);
-    else
+    else {
+        if (fb_low(bi))
+            console_setup_fb(bi);
         return;
+    }
     console_add_sink(vga_write);
 }
 
@@ -85,12 +124,15 @@ void hop_main(uint32_t magic, uint32_t info)
             (unsigned long long)(uintptr_t)__image_start,
             (unsigned long long)(uintptr_t)__image_end);
 
+    quiesce_prepare(&boot_info); /* ACPI tables, while the loader's copy is intact */
     physmem_init(&phys_mem, &boot_info);
     if (reserve_live(&phys_mem, &boot_info) || paging_map_ram(&phys_mem, &err)) {
         kprintf("hop: setting up memory: %s\n", err.msg[0] ? err.msg : "too many live ranges");
         hop_halt(HOP_EXIT_ERROR);
     }
+    console_setup_fb_high(&boot_info, &phys_mem);
     timer_calibrate();
+    progress_set_clock(timer_now_ms);
     crc32c_hw_install();
     hop_halt(hop_run(&boot_info, &phys_mem, &x86_boot_machine));
 }

@@ -7,6 +7,8 @@
 
 #define PTE_PRESENT (1ull << 0)
 #define PTE_WRITE (1ull << 1)
+#define PTE_PWT (1ull << 3) /* with PCD: PAT entry 3, uncached */
+#define PTE_PCD (1ull << 4)
 #define PTE_LARGE (1ull << 7)
 #define PTE_ADDR_MASK 0x000ffffffffff000ull
 #define ENTRIES 512
@@ -37,7 +39,7 @@ static uint64_t *next_table(struct physmem *pm, uint64_t *entry, struct hop_erro
 }
 
 static int map_range(struct physmem *pm, paddr_t start, paddr_t end, bool gb_pages,
-                     struct hop_error *err)
+                     uint64_t attrs, struct hop_error *err)
 {
     for (paddr_t a = ALIGN_DOWN(start, SIZE_2M); a < end;) {
         uint64_t *pdpt = next_table(pm, &boot_pml4[(a >> 39) & 511], err);
@@ -45,7 +47,7 @@ static int map_range(struct physmem *pm, paddr_t start, paddr_t end, bool gb_pag
             return err->code;
         uint64_t *pdpte = &pdpt[(a >> 30) & 511];
         if (gb_pages && !(a & (SIZE_1G - 1)) && end - a >= SIZE_1G && !(*pdpte & PTE_PRESENT)) {
-            *pdpte = a | PTE_PRESENT | PTE_WRITE | PTE_LARGE;
+            *pdpte = a | PTE_PRESENT | PTE_WRITE | PTE_LARGE | attrs;
             a += SIZE_1G;
             continue;
         }
@@ -56,7 +58,7 @@ static int map_range(struct physmem *pm, paddr_t start, paddr_t end, bool gb_pag
         uint64_t *pd = next_table(pm, pdpte, err);
         if (!pd)
             return err->code;
-        pd[(a >> 21) & 511] = a | PTE_PRESENT | PTE_WRITE | PTE_LARGE;
+        pd[(a >> 21) & 511] = a | PTE_PRESENT | PTE_WRITE | PTE_LARGE | attrs;
         a += SIZE_2M;
     }
     return HOP_OK;
@@ -70,10 +72,19 @@ int paging_map_ram(struct physmem *pm, struct hop_error *err)
         const struct mem_region *r = &bi->map[i];
         if (!is_ram(r->type) || r->end <= LOW_MAPPED)
             continue;
-        int rc = map_range(pm, MAX(r->start, LOW_MAPPED), r->end, gb_pages, err);
+        int rc = map_range(pm, MAX(r->start, LOW_MAPPED), r->end, gb_pages, 0, err);
         if (rc)
             return rc;
     }
     write_cr3(read_cr3()); /* flush: entries were added, none changed */
     return HOP_OK;
+}
+
+int paging_map_device(struct physmem *pm, paddr_t start, paddr_t end, struct hop_error *err)
+{
+    if (end <= LOW_MAPPED)
+        return HOP_OK;
+    int rc = map_range(pm, MAX(start, LOW_MAPPED), end, false, PTE_PCD | PTE_PWT, err);
+    write_cr3(read_cr3());
+    return rc;
 }

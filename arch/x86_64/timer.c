@@ -50,5 +50,7 @@ uint64_t timer_now_ms(void)
 
 uint64_t timer_now_us(void)
 {
-    return rdtsc() * 1000 / tsc_per_ms;
+    /* Split so the product cannot overflow: whole ms, then the remainder. */
+    uint64_t t = rdtsc();
+    return t / tsc_per_ms * 1000 + t % tsc_per_ms * 1000 / tsc_per_ms;
 }

@@ -29,6 +29,13 @@ _Static_assert(__builtin_offsetof(struct tramp_params, gdt_limit) == 0x30, "tram
 _Static_assert(__builtin_offsetof(struct tramp_params, regs) == 0x40, "tramp.inc P_RAX");
 _Static_assert(__builtin_offsetof(struct tramp_params, crc_table) == 0x78, "tramp.inc P_CRC_TABLE");
 _Static_assert(__builtin_offsetof(struct tramp_params, failed_op) == 0x80, "tramp.inc P_FAILED_OP");
+_Static_assert(__builtin_offsetof(struct tramp_params, tsc_start) == 0x88, "tramp.inc P_TSC_START");
+_Static_assert(__builtin_offsetof(struct tramp_params, tsc_copied) == 0x90, "tramp.inc P_TSC_COPIED");
+_Static_assert(__builtin_offsetof(struct tramp_params, tsc_zeroed) == 0x98, "tramp.inc P_TSC_ZEROED");
+_Static_assert(__builtin_offsetof(struct tramp_params, tsc_verified) == 0xA0,
+               "tramp.inc P_TSC_VERIFIED");
+_Static_assert(sizeof(struct tramp_params) <= PARAMS_GDT_OFFSET, "params overlap the GDT");
+_Static_assert(PAGE_PARAMS * PAGE_SIZE == TRAMP_PARAMS_OFFSET, "tramp.h TRAMP_PARAMS_OFFSET");
 
 #define CRC32C_POLY_REFLECTED 0x82F63B78u
 

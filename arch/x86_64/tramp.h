@@ -39,7 +39,15 @@ struct tramp_params {
     struct tramp_regs regs;
     uint64_t crc_table;  /* 256 x uint32_t, for CPUs without SSE4.2 */
     uint64_t failed_op;  /* written by the trampoline on a failed verify */
+    /* TSC stamps the trampoline writes (make bench reads them from the
+     * kernel, tests/qemu/kernels/bench.c): when the ops start, and after the
+     * last COPY, ZERO and VERIFY op (each still tsc_start when the list has
+     * no op of that kind). */
+    uint64_t tsc_start, tsc_copied, tsc_zeroed, tsc_verified;
 } __attribute__((packed));
+
+/* Where struct tramp_params lies in the control area (its second page). */
+#define TRAMP_PARAMS_OFFSET 0x1000
 
 /* Bytes the control area needs to identity-map [0, max_addr). */
 uint64_t tramp_control_size(paddr_t max_addr);

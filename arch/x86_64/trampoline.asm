@@ -4,8 +4,17 @@
 ; stack (all in control pages), runs the op list the C planner made (copy
 ; with memmove semantics, zero, verify a CRC32C), then sets the CPU state the
 ; protocol wants and jumps to the kernel.  Position-independent; no decisions.
+; It records TSC stamps in the params (start; after each COPY, ZERO and
+; VERIFY, so the last one of each kind stays) for make bench.
 %include "x86.inc"
 %include "tramp.inc"
+
+%macro STAMP 1                      ; [rbp + %1] = TSC; clobbers rax, rdx
+    rdtsc
+    shl rdx, 32
+    or rax, rdx
+    mov [rbp + %1], rax
+%endmacro
 
 global tramp_blob_start, tramp_blob_end
 
@@ -38,6 +47,10 @@ tramp_blob_start:
     and rax, ~CR0_WP
     mov cr0, rax
 
+    STAMP P_TSC_START
+    mov [rbp + P_TSC_COPIED], rax
+    mov [rbp + P_TSC_ZEROED], rax
+    mov [rbp + P_TSC_VERIFIED], rax
     mov rbx, [rbp + P_OPS]
 .next_op:
     mov rax, [rbx + OP_KIND]
@@ -75,7 +88,7 @@ tramp_blob_start:
     mov rcx, rdx
     rep movsb
     cld
-    jmp .advance
+    jmp .copied
 .copy_forward:
     mov rdx, rcx
     shr rcx, 3
@@ -83,6 +96,8 @@ tramp_blob_start:
     mov rcx, rdx
     and rcx, 7
     rep movsb
+.copied:
+    STAMP P_TSC_COPIED
     jmp .advance
 
 .zero:
@@ -95,6 +110,7 @@ tramp_blob_start:
     mov rcx, rdx
     and rcx, 7
     rep stosb
+    STAMP P_TSC_ZEROED
     jmp .advance
 
 ; CRC32C (Castagnoli) of [dst, dst+len), compared with the planner's value
@@ -136,7 +152,10 @@ tramp_blob_start:
 .crc_done:
     not eax
     cmp eax, [rbx + OP_SRC]
-    je .advance
+    jne .verify_failed
+    STAMP P_TSC_VERIFIED
+    jmp .advance
+.verify_failed:
     mov [rbp + P_FAILED_OP], rbx
     jmp verify_failed
 

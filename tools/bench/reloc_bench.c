@@ -16,7 +16,7 @@
  *   gcc -std=gnu11 -O2 -Isrc -DHOP_HOST tools/bench/reloc_bench.c src/kimage.c \
  *       src/kimage_alloc.c src/relocplan.c src/reloc_order.c src/reloc_emit.c \
  *       src/reloc_run.c src/crc32c.c src/physmem.c src/bootinfo.c src/lib/fmt.c \
- *       src/lib/error.c -o build/reloc_bench */
+ *       src/lib/error.c src/progress.c src/console.c -o build/reloc_bench */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -23,16 +23,18 @@ benchmarks.  Sections:
               throughput divided by `rep movsb` (and by `rep movsd`) over
               the same buffers in the same boot, and the VERIFY (digest) time
               as a fraction of the copy time.
-  e2e         QEMU start to the kernel's first serial line, GRUB -> hop ->
-              kernel divided by GRUB -> kernel (multiboot2 for the demo test
-              kernel; GRUB `linux` with Debian's bzImage against hop with the
-              vmlinux inside it), paired runs alternating the two, medians.
+  e2e         QEMU start to the kernel's first serial line (hop-run
+              --timing), GRUB -> hop -> kernel divided by GRUB -> kernel
+              (multiboot2 for the demo test kernel; GRUB `linux` with
+              Debian's bzImage against hop with the vmlinux inside it), for
+              hop.elf as built and stripped; rounds of the three boots in
+              rotating order, medians.
 
 Everything runs under QEMU's TCG on a shared machine: absolute times are
 noisy; the ratios (same boot, same TSC, or paired runs) are the figures.
 
-Usage: run_bench.py [--quick] [--only SECTION,...] [--pairs N]
-                    [--debian-pairs N] [--sizes 1,16,64,256]
+Usage: run_bench.py [--quick] [--only SECTION,...] [--sizes 1,16,64,256]
+                    [--reloc-runs N] [--rounds N] [--debian-rounds N]
 """
 
 import argparse
@@ -170,23 +172,41 @@ def section_size():
 
 # --- host -----------------------------------------------------------------------
 
-RELOC_BENCH_SRC = ["tools/bench/reloc_bench.c", "src/kimage.c", "src/kimage_alloc.c",
-                   "src/relocplan.c", "src/reloc_order.c", "src/reloc_emit.c",
-                   "src/reloc_run.c", "src/crc32c.c", "src/physmem.c", "src/bootinfo.c",
-                   "src/lib/fmt.c", "src/lib/error.c"]
-INFLATE_BENCH_SRC = ["tools/bench/inflate_bench.c", "src/inflate.c", "src/crc32.c",
-                     "src/lib/error.c", "src/lib/fmt.c"]
+def host_library():
+    """All of src/ compiled for the host at -O2 (no sanitizers), as an
+    archive: each benchmark links what it uses, whatever src/ grows."""
+    lib = os.path.join(OUT, "host", "libhop-bench.a")
+    srcs = []
+    for d in ("src", "src/lib", "src/protos"):
+        srcs += sorted(os.path.join(d, f) for f in os.listdir(os.path.join(ROOT, d))
+                       if f.endswith(".c") and os.path.join(d, f) != "src/lib/string.c")
+    objs, procs = [], []
+    for src in srcs:
+        obj = os.path.join(OUT, "host", src[:-2].replace("/", "_") + ".o")
+        objs.append(obj)
+        procs.append((src, subprocess.Popen(
+            ["gcc", "-std=gnu11", "-O2", "-Isrc", "-DHOP_HOST", "-c", src, "-o", obj],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)))
+        if len(procs) >= (os.cpu_count() or 2):
+            _reap(procs)
+    _reap(procs)
+    if os.path.exists(lib):
+        os.remove(lib)
+    subprocess.run(["ar", "rcs", lib] + [o for o in objs if os.path.exists(o)], check=True)
+    return lib
 
 
-def build_host(name, sources, libs=()):
+def _reap(procs):
+    while procs:
+        src, p = procs.pop(0)
+        out = p.communicate()[0]
+        if p.returncode:
+            say("  (%s does not build for the host: %s)" % (src, out.strip()[-300:]))
+
+
+def build_host(name, source, lib, libs=()):
     exe = os.path.join(OUT, name)
-    srcs = [s for s in sources if os.path.exists(os.path.join(ROOT, s))]
-    # src/bootinfo.c may need its newer companions (src/multiboot.c).
-    for extra in ("src/multiboot.c",):
-        if os.path.exists(os.path.join(ROOT, extra)) and extra not in srcs and \
-                "src/bootinfo.c" in srcs:
-            srcs.append(extra)
-    p = run(["gcc", "-std=gnu11", "-O2", "-Isrc", "-DHOP_HOST"] + srcs + list(libs)
+    p = run(["gcc", "-std=gnu11", "-O2", "-Isrc", "-DHOP_HOST", source, lib] + list(libs)
             + ["-o", exe], cwd=ROOT)
     if p.returncode:
         say("  (could not build %s: %s)" % (name, p.stderr.strip()[-400:]))
@@ -195,8 +215,10 @@ def build_host(name, sources, libs=()):
 
 
 def section_host():
+    os.makedirs(os.path.join(OUT, "host"), exist_ok=True)
+    lib = host_library()
     say("== host: inflate (hop's gzip_inflate vs zlib, same inputs, best of 7)")
-    exe = build_host("inflate_bench", INFLATE_BENCH_SRC, ["-lz"])
+    exe = build_host("inflate_bench", "tools/bench/inflate_bench.c", lib, ["-lz"])
     rows = []
     if exe:
         p = run([exe])
@@ -215,7 +237,7 @@ def section_host():
     table(["input", "bytes", "hop MB/s", "zlib MB/s", "hop/zlib"], rows)
     say()
     say("== host: the relocation planner (kimage_plan, -O2, digests excluded)")
-    exe = build_host("reloc_bench", RELOC_BENCH_SRC)
+    exe = build_host("reloc_bench", "tools/bench/reloc_bench.c", lib)
     rows = []
     if exe:
         p = run([exe])
@@ -255,7 +277,7 @@ class BaseKernel:
         d = self.data
         if d[:4] != b"\x7fELF" or d[4] != 1:
             raise SystemExit("%s: not an ELF32 file" % path)
-        self.entry, phoff = struct.unpack_from("<II", d, 24)[0], struct.unpack_from("<I", d, 28)[0]
+        self.entry, phoff = struct.unpack_from("<II", d, 24)   # e_entry, e_phoff
         phentsize, phnum = struct.unpack_from("<HH", d, 42)
         self.loads = []
         for i in range(phnum):
@@ -503,107 +525,134 @@ def section_relocation(sizes, runs):
         "control area + op lists + bounce + placed copies.")
     say("vs movsb/movsq: the trampoline's copy throughput / the same COPY ops re-run in long "
         "mode with rep movsb / rep movsq")
-    say("in the same boot (one TSC: the ratio cancels TCG's speed).  verify/copy: the VERIFY "
-        "ops' time / the COPY ops' time.")
+    say("in the same boot (one TSC: the ratio cancels TCG's speed); fastest boot and pass, "
+        "medians in the CSV.")
+    say("verify/copy: the VERIFY ops' time / the COPY ops' time.  docs/performance.md says "
+        "what TCG distorts.")
     say()
 
 
 # --- end to end against GRUB ----------------------------------------------------------
 
 def timing(err):
+    """hop-run --timing's report: [first line, kernel's first line, end]."""
     m = re.search(r"hop-run: timing: first-line=(\S+) kernel-line=(\S+) end=(\S+)", err)
     if not m:
         return None
     return [None if v == "none" else float(v) for v in m.groups()]
 
 
-def e2e_pairs(name, hop_args, direct_args, pairs, timeout, marker):
-    """Alternates hop and direct boots (the order flips each pair)."""
-    times = {"hop": [], "direct": []}
-    ends = {"hop": [], "direct": []}
-    stats = None
-    for i in range(pairs):
-        order = ("hop", "direct") if i % 2 == 0 else ("direct", "hop")
+def e2e_rounds(name, variants, direct_args, rounds, timeout, marker):
+    """Rounds of boots: each hop variant (label -> hop-run arguments, which
+    get --hop from the variant's image) and the direct boot, the order
+    rotating every round.  Returns one result per variant."""
+    labels = list(variants) + ["direct"]
+    times = {k: [] for k in labels}      # QEMU start -> kernel's first line
+    ends = {k: [] for k in labels}       # QEMU start -> QEMU gone
+    own = {k: [] for k in labels}        # hop's first line -> kernel's first line
+    stats = {}
+    for i in range(rounds):
+        order = labels[i % len(labels):] + labels[:i % len(labels)]
         for which in order:
-            args = hop_args if which == "hop" else direct_args
-            rc, out, err, secs = hop_run(["--timing"] + args, timeout)
+            if which == "direct":
+                args = direct_args
+            else:
+                image, args = variants[which]
+                args = ["--hop", image] + args
+            rc, out, err, _ = hop_run(["--timing"] + args, timeout)
             t = timing(err)
             if rc != 0 or not t or t[1] is None or (marker and marker not in out):
-                say("  %s %s run %d failed (rc %d): %s" % (name, which, i, rc,
-                                                             (out + err)[-600:]))
+                say("  %s %s round %d failed (rc %d): %s" % (name, which, i, rc,
+                                                               (out + err)[-600:]))
                 continue
             times[which].append(t[1])
             ends[which].append(t[2])
-            if which == "hop" and stats is None:
-                stats = keyvals(out, "hop: stats:")
-    if not times["hop"] or not times["direct"]:
-        return None
-    n = min(len(times["hop"]), len(times["direct"]))
-    pair_ratios = [h / d for h, d in zip(times["hop"][:n], times["direct"][:n])]
-    res = {
-        "name": name, "runs": n,
-        "hop": statistics.median(times["hop"]), "direct": statistics.median(times["direct"]),
-        "hop_end": statistics.median(ends["hop"]), "direct_end": statistics.median(ends["direct"]),
-        "pair_ratio": statistics.median(pair_ratios), "stats": stats,
-        "hop_all": times["hop"], "direct_all": times["direct"],
-    }
-    res["ratio"] = res["hop"] / res["direct"]
-    res["end_ratio"] = res["hop_end"] / res["direct_end"]
+            own[which].append(t[1] - t[0])
+            if which != "direct" and which not in stats:
+                stats[which] = keyvals(out, "hop: stats:")
+    out = []
+    if not times["direct"]:
+        return out
+    d, d_end = median(times["direct"]), median(ends["direct"])
     g = "e2e"
-    record(g, name, "pairs", n)
-    record(g, name, "hop_first_line_s", round(res["hop"], 3), "s")
-    record(g, name, "direct_first_line_s", round(res["direct"], 3), "s")
-    record(g, name, "ratio_of_medians", round(res["ratio"], 3))
-    record(g, name, "median_pair_ratio", round(res["pair_ratio"], 3))
-    record(g, name, "hop_end_s", round(res["hop_end"], 3), "s")
-    record(g, name, "direct_end_s", round(res["direct_end"], 3), "s")
-    record(g, name, "end_ratio", round(res["end_ratio"], 3))
-    record(g, name, "hop_first_line_all", " ".join("%.3f" % t for t in times["hop"]), "s")
-    record(g, name, "direct_first_line_all", " ".join("%.3f" % t for t in times["direct"]), "s")
-    if stats:
-        amp = (stats["load_copy"] + stats["tramp_copy"] + stats["bounce"]) / stats["data"]
-        record(g, name, "copy_amplification", round(amp, 4))
-        record(g, name, "extra_bytes", stats["extra"], "bytes")
-        record(g, name, "data_bytes", stats["data"], "bytes")
-    return res
+    record(g, name + ", direct", "boots", len(times["direct"]))
+    record(g, name + ", direct", "first_line_s", round(d, 3), "s")
+    record(g, name + ", direct", "end_s", round(d_end, 3), "s")
+    record(g, name + ", direct", "first_line_all", " ".join("%.3f" % t for t in times["direct"]),
+           "s")
+    for label in variants:
+        if not times[label]:
+            continue
+        case = "%s, %s" % (name, label)
+        n = min(len(times[label]), len(times["direct"]))
+        st = stats.get(label) or {}
+        res = {"name": case, "runs": len(times[label]), "hop": median(times[label]),
+               "direct": d, "hop_end": median(ends[label]), "direct_end": d_end,
+               "hop_own": median(own[label]),
+               "pair_ratio": median([h / x for h, x in zip(times[label][:n],
+                                                           times["direct"][:n])]),
+               "amp": ((st["load_copy"] + st["tramp_copy"] + st["bounce"]) / st["data"])
+               if st else None, "extra": st.get("extra")}
+        res["ratio"] = res["hop"] / d
+        res["end_ratio"] = res["hop_end"] / d_end
+        record(g, case, "boots", res["runs"])
+        record(g, case, "first_line_s", round(res["hop"], 3), "s")
+        record(g, case, "ratio_of_medians", round(res["ratio"], 3))
+        record(g, case, "median_round_ratio", round(res["pair_ratio"], 3))
+        record(g, case, "hop_first_line_to_kernel_s", round(res["hop_own"], 3), "s")
+        record(g, case, "end_s", round(res["hop_end"], 3), "s")
+        record(g, case, "end_ratio", round(res["end_ratio"], 3))
+        record(g, case, "first_line_all", " ".join("%.3f" % t for t in times[label]), "s")
+        if st:
+            record(g, case, "copy_amplification", round(res["amp"], 4))
+            record(g, case, "extra_bytes", st["extra"], "bytes")
+            record(g, case, "data_bytes", st["data"], "bytes")
+        out.append(res)
+    return out
 
 
-def section_e2e(pairs, debian_pairs):
+def section_e2e(rounds, debian_rounds):
     say("== end to end: QEMU start -> the kernel's first serial line, GRUB (BIOS) -> hop -> "
         "kernel vs GRUB -> kernel")
-    rows = []
-    demo = e2e_pairs(
+    stripped = os.path.join(OUT, "hop-stripped.elf")
+    subprocess.run(["strip", "-o", stripped, HOP_ELF], check=True)
+    sizes = (os.path.getsize(HOP_ELF), os.path.getsize(stripped))
+    record("e2e", "hop.elf file", "as_built_bytes", sizes[0], "bytes")
+    record("e2e", "hop.elf file", "stripped_bytes", sizes[1], "bytes")
+    say("hop.elf as built: %d bytes (debug info included; GRUB reads it all); stripped: %d"
+        % sizes)
+    variants = lambda args: {"hop.elf as built": (HOP_ELF, args),
+                             "hop stripped": (stripped, args)}
+    results_ = e2e_rounds(
         "demo (multiboot2)",
-        ["--via", "grub-bios", "--hop-cmdline", "debug-exit", DEMO_ELF, "--cmdline", "bench"],
+        variants(["--via", "grub-bios", "--hop-cmdline", "debug-exit", DEMO_ELF, "--cmdline",
+                  "bench"]),
         ["--via", "grub-bios", "--direct", "--direct-protocol", "multiboot2", DEMO_ELF,
-         "--cmdline", "bench"], pairs, 120, "tk: ")
-    deb = None
-    if debian_pairs:
+         "--cmdline", "bench"], rounds, 120, "tk: ")
+    if debian_rounds:
         p = run([os.path.join(ROOT, "tools", "fetch-debian-kernel")], timeout=900)
         if p.returncode:
             say("  (no Debian kernel: %s)" % (p.stderr.strip()[-300:]))
         else:
-            deb = e2e_pairs(
+            results_ += e2e_rounds(
                 "Debian 12 Linux",
-                ["--via", "grub-bios", "--mem", "512M", "--hop-cmdline",
-                 "debug-exit protocol=linux", os.path.join(DEBIAN, "vmlinux"), "--cmdline",
-                 LINUX_CMDLINE, "--module", os.path.join(DEBIAN, "initrd.cpio") + "=initrd"],
+                variants(["--via", "grub-bios", "--mem", "512M", "--hop-cmdline",
+                          "debug-exit protocol=linux", os.path.join(DEBIAN, "vmlinux"),
+                          "--cmdline", LINUX_CMDLINE, "--module",
+                          os.path.join(DEBIAN, "initrd.cpio") + "=initrd"]),
                 ["--via", "grub-bios", "--mem", "512M", "--direct", "--direct-protocol", "linux",
                  os.path.join(DEBIAN, "vmlinuz"), "--cmdline", LINUX_CMDLINE, "--module",
-                 os.path.join(DEBIAN, "initrd.cpio")], debian_pairs, 300, LINUX_MARKER)
-    for r in (demo, deb):
-        if r:
-            st = r["stats"] or {}
-            amp = ((st["load_copy"] + st["tramp_copy"] + st["bounce"]) / st["data"]) \
-                if st else None
-            rows.append([r["name"], r["runs"], fmt(r["hop"], 3), fmt(r["direct"], 3),
-                         fmt(r["ratio"], 3), fmt(r["pair_ratio"], 3), fmt(r["hop_end"], 2),
-                         fmt(r["direct_end"], 2), fmt(r["end_ratio"], 3), fmt(amp, 3),
-                         "%d" % (st["extra"] // 1024) if st else None])
-    table(["kernel", "pairs", "hop s", "direct s", "hop/direct", "median pair", "hop end s",
-           "direct end s", "end ratio", "copy amp", "extra KiB"], rows)
+                 os.path.join(DEBIAN, "initrd.cpio")], debian_rounds, 300, LINUX_MARKER)
+    rows = [[r["name"], r["runs"], fmt(r["hop"], 3), fmt(r["direct"], 3), fmt(r["ratio"], 3),
+             fmt(r["pair_ratio"], 3), fmt(r["hop_own"], 3), fmt(r["hop_end"], 2),
+             fmt(r["direct_end"], 2), fmt(r["end_ratio"], 3), fmt(r["amp"], 3),
+             None if r["extra"] is None else "%d" % (r["extra"] // 1024)] for r in results_]
+    table(["kernel, loader image", "boots", "hop s", "direct s", "hop/direct", "median round",
+           "in hop s", "hop end s", "direct end s", "end ratio", "copy amp", "extra KiB"], rows)
     say("s: median seconds from QEMU's start to the kernel's first serial line (end: QEMU "
-        "exits; Debian: after userspace).")
+        "exits; Debian: after userspace);")
+    say("in hop: from hop's first line to the kernel's first line (hop's work after GRUB "
+        "loaded it; for Linux also the kernel's own start until its console is up).")
     say("Debian: GRUB loads the 8 MiB bzImage, which decompresses itself; through hop, GRUB "
         "loads a RAM disk with the 63 MiB vmlinux.")
     say()
@@ -621,15 +670,17 @@ def write_csv():
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true",
-                    help="sizes 1 and 16 MiB, 3 pairs, 1 Debian pair (a smoke test)")
+                    help="sizes 1 and 16 MiB, 1 boot each, 3 rounds, 1 Debian round "
+                    "(a smoke test)")
     ap.add_argument("--only", default=",".join(SECTIONS),
                     help="sections to run, comma-separated: " + ",".join(SECTIONS))
     ap.add_argument("--sizes", default="1,16,64,256", help="synthetic kernel sizes in MiB")
     ap.add_argument("--reloc-runs", type=int, default=3,
                     help="boots of each synthetic kernel (medians)")
-    ap.add_argument("--pairs", type=int, default=7, help="hop/direct pairs for the demo")
-    ap.add_argument("--debian-pairs", type=int, default=3,
-                    help="hop/direct pairs for Debian's kernel (0: skip)")
+    ap.add_argument("--rounds", type=int, default=7,
+                    help="rounds of the demo boots (hop as built, hop stripped, direct)")
+    ap.add_argument("--debian-rounds", type=int, default=3,
+                    help="rounds of the Debian boots (0: skip)")
     ap.add_argument("--hop", help="the hop image (default: build/hop.elf)")
     ap.add_argument("--bench-kernel", help="default: build/tests/kernels/bench.elf")
     a = ap.parse_args(argv)
@@ -637,7 +688,7 @@ def main(argv):
     HOP_ELF = os.path.abspath(a.hop) if a.hop else HOP_ELF
     BENCH_ELF = os.path.abspath(a.bench_kernel) if a.bench_kernel else BENCH_ELF
     if a.quick:
-        a.sizes, a.pairs, a.debian_pairs, a.reloc_runs = "1,16", 3, 1, 1
+        a.sizes, a.rounds, a.debian_rounds, a.reloc_runs = "1,16", 3, 1, 1
     only = [s for s in a.only.split(",") if s]
     for s in only:
         if s not in SECTIONS:
@@ -658,7 +709,7 @@ def main(argv):
     if "relocation" in only:
         section_relocation([int(x) for x in a.sizes.split(",") if x], a.reloc_runs)
     if "e2e" in only:
-        section_e2e(a.pairs, a.debian_pairs)
+        section_e2e(a.rounds, a.debian_rounds)
     record("bench", "make bench", "wall_s", round(time.monotonic() - t0, 1), "s")
     write_csv()
     say("make bench: %.0f s" % (time.monotonic() - t0))

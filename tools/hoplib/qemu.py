@@ -350,13 +350,16 @@ def _start(proc, qmp_path):
     if sock is None:
         return None
     qmp = Qmp(sock)
-    if qmp.wait_for("QMP", proc, deadline) is None:
-        return None
-    qmp.send("qmp_capabilities")
-    if qmp.wait_for("return", proc, deadline) is None:
-        return None
-    qmp.send("cont")
-    if qmp.wait_for("return", proc, deadline) is None:
+    try:
+        if qmp.wait_for("QMP", proc, deadline) is None:
+            return None
+        qmp.send("qmp_capabilities")
+        if qmp.wait_for("return", proc, deadline) is None:
+            return None
+        qmp.send("cont")
+        if qmp.wait_for("return", proc, deadline) is None:
+            return None
+    except OSError:  # QEMU quit while starting (a bad -device, say)
         return None
     sock.setblocking(False)
     return qmp

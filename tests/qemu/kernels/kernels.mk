@@ -48,3 +48,32 @@ $(BUILD)/hop-corrupt.elf: $(KOBJS) $(HOP_CORRUPT_OBJ) linker.ld
 	$(call say,LD,$@)$(LD) $(KLDFLAGS) --wrap=tramp_enter $(KOBJS) $(HOP_CORRUPT_OBJ) -o $@
 
 kernels: $(BUILD)/hop-corrupt.elf
+
+# --- quiescing (tests/qemu/test_quiesce.py) -----------------------------------
+# quietcheck.elf also needs hop's ACPI parser; build/hop-dirty.elf is hop's
+# own objects plus tests/qemu/hop_dirty.c, which wraps quiesce_machine
+# (ld --wrap) to make the machine dirty first and to skip the steps the test
+# names.  build/hop.elf is not affected.
+QUIETCHECK_OBJ := $(TK_BUILD)/obj/$(TK_DIR)/quietcheck.o $(TK_BUILD)/obj/src/acpi.o
+
+$(TK_BUILD)/quietcheck.elf: $(QUIETCHECK_OBJ) $(TK_LIB_OBJ) $(TK_DIR)/kernel.ld
+	$(call say,TKLD,$@)ld -m elf_i386 -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
+		-T $(TK_DIR)/kernel.ld $(QUIETCHECK_OBJ) $(TK_LIB_OBJ) -o $@
+
+HOP_DIRTY_OBJ := $(BUILD)/k/tests/qemu/hop_dirty.o
+
+$(BUILD)/hop-dirty.elf: $(KOBJS) $(HOP_DIRTY_OBJ) linker.ld
+	$(call say,LD,$@)$(LD) $(KLDFLAGS) --wrap=quiesce_machine $(KOBJS) $(HOP_DIRTY_OBJ) -o $@
+
+kernels: $(BUILD)/hop-dirty.elf
+
+# elf64.elf: a plain ELF64 kernel (no multiboot header) for the "elf"
+# protocol's long-mode entry (tests/qemu/kernels/elf64.asm), linked at 3 MiB.
+$(TK_BUILD)/elf64.o: $(TK_DIR)/elf64.asm
+	@mkdir -p $(dir $@)
+	$(call say,NASM,$<)$(NASM) -f elf64 $< -o $@
+
+$(TK_BUILD)/elf64.elf: $(TK_BUILD)/elf64.o
+	$(call say,TKLD,$@)ld -nostdlib -z max-page-size=0x1000 -z noexecstack -Ttext=0x300000 -e _start $< -o $@
+
+kernels: $(TK_BUILD)/elf64.elf

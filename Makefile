@@ -54,8 +54,13 @@ $(BUILD)/k/%.o: %.asm
 	@mkdir -p $(dir $@)
 	$(call say,NASM,$<)$(NASM) $(KASFLAGS) -MD $(@:.o=.d) -MP $< -o $@
 
-$(BUILD)/hop.elf: $(KOBJS) linker.ld
+# hop-debug.elf keeps the symbols and DWARF for gdb; hop.elf, the image
+# loaders read whole, is stripped of them.
+$(BUILD)/hop-debug.elf: $(KOBJS) linker.ld
 	$(call say,LD,$@)$(LD) $(KLDFLAGS) $(KOBJS) -o $@
+
+$(BUILD)/hop.elf: $(BUILD)/hop-debug.elf
+	$(call say,STRIP,$@)$(CROSS_COMPILE)objcopy --strip-debug --strip-unneeded $< $@
 	@size $@ | tail -1 | awk '{printf "hop.elf: text %d data %d bss %d (total %d bytes)\n", $$1, $$2, $$3, $$4}'
 
 # --- test kernels (tests/qemu/kernels) ----------------------------------------

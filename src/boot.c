@@ -308,6 +308,25 @@ static void print_plan(const struct boot_attempt *a)
             (unsigned long long)s->scratch_bytes);
 }
 
+/* Marks the end of a phase: its cycles are the TSC ticks since the last. */
+static void phase_done(struct boot_attempt *a, enum boot_phase phase)
+{
+    uint64_t now = a->env->machine->cycles();
+    a->phase_cycles[phase] = now - a->phase_mark;
+    a->phase_mark = now;
+}
+
+static void print_cycles(const struct boot_attempt *a)
+{
+    static const char *const names[BOOT_PHASES] = { "read", "assemble", "plan", "load", "info" };
+    uint64_t per_ms = a->env->machine->cycles_per_ms();
+    kprintf("hop: cycles:");
+    for (int i = 0; i < BOOT_PHASES; i++)
+        kprintf(" %s %llu%s", names[i], (unsigned long long)a->phase_cycles[i],
+                i + 1 < BOOT_PHASES ? "," : "");
+    kprintf(" (%llu per ms)\n", (unsigned long long)per_ms);
+}
+
 static int plan_and_load(struct boot_attempt *a, struct hop_error *err)
 {
     const struct boot_machine *m = a->env->machine;
@@ -315,16 +334,12 @@ static int plan_and_load(struct boot_attempt *a, struct hop_error *err)
     rc = rc ? rc : kimage_plan(&a->k, err);
     if (rc)
         return rc;
+    phase_done(a, BOOT_PHASE_PLAN);
     print_plan(a);
     m->prepare(&a->k, a->max_addr);
-    return kimage_load(&a->k, err);
-}
-
-static const void *identity(void *ctx, paddr_t addr, size_t len)
-{
-    (void)ctx;
-    (void)len;
-    return (const void *)(uintptr_t)addr;
+    rc = kimage_load(&a->k, err);
+    phase_done(a, BOOT_PHASE_LOAD);
+    return rc;
 }
 
 static void *identity_rw(void *ctx, paddr_t addr, size_t len)
@@ -341,11 +356,12 @@ int boot_entry(const struct boot_env *env, const struct config_entry *entry, str
     a->env = env;
     a->entry = entry;
     a->max_addr = ram_end(env->bi);
-    (void)identity;
+    a->phase_mark = env->machine->cycles();
 
     int rc = read_kernel(a, err);
     if (rc)
         return rc;
+    phase_done(a, BOOT_PHASE_READ);
     const struct boot_proto_ops *ops = boot_proto_ops(a->proto);
     if (!ops)
         return error_set(err, HOP_ERR_UNSUPPORTED, "%s: protocol %s is not supported yet",
@@ -357,13 +373,18 @@ int boot_entry(const struct boot_env *env, const struct config_entry *entry, str
     rc = rc ? rc : add_kernel_segments(a, err);
     rc = rc ? rc : add_modules(a, err);
     rc = rc ? rc : ops->prepare(a, err);
-    rc = rc ? rc : plan_and_load(a, err);
+    if (rc)
+        return rc;
+    phase_done(a, BOOT_PHASE_ASSEMBLE);
+    rc = plan_and_load(a, err);
     if (rc)
         return rc;
     struct boot_handoff h = { .protocol = ops->name };
     rc = ops->finish(a, &h, err);
     if (rc)
         return rc;
+    phase_done(a, BOOT_PHASE_INFO);
+    print_cycles(a);
     kprintf("hop: jumping to %s kernel at 0x%llx\n", h.protocol, (unsigned long long)h.entry);
     boot_print_summary(a, &h);
     env->machine->jump(&a->k, &h);

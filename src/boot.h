@@ -35,6 +35,9 @@ struct boot_machine {
     int (*getc)(void);
     /* Milliseconds since some fixed point, for the menu's countdown. */
     uint64_t (*now_ms)(void);
+    /* A cycle counter (the TSC) and its rate, for the phase timings. */
+    uint64_t (*cycles)(void);
+    uint64_t (*cycles_per_ms)(void);
 };
 
 struct boot_env {

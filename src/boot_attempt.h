@@ -13,6 +13,16 @@ struct boot_attempt_module {
     size_t placed; /* index in k.placed */
 };
 
+/* The phases hop times (TSC cycles, printed before the jump). */
+enum boot_phase {
+    BOOT_PHASE_READ,     /* open (and inflate) the kernel, parse it */
+    BOOT_PHASE_ASSEMBLE, /* segments, modules, the protocol's items */
+    BOOT_PHASE_PLAN,     /* kimage_plan, digests included */
+    BOOT_PHASE_LOAD,     /* the trampoline written, kimage_load's copies */
+    BOOT_PHASE_INFO,     /* the protocol's info block built and sealed */
+    BOOT_PHASES
+};
+
 struct boot_attempt {
     const struct boot_env *env;
     const struct config_entry *entry;
@@ -33,6 +43,8 @@ struct boot_attempt {
     size_t info_placed;        /* the protocol's info block in k.placed */
     uint64_t info_size;
     struct kimage k;
+    uint64_t phase_mark;
+    uint64_t phase_cycles[BOOT_PHASES];
 };
 
 /* Protocol glue: before the plan, add the protocol's placed items (its info

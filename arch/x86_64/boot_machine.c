@@ -1,6 +1,7 @@
 /* The machine side of booting: the trampoline's control area, input and
  * time for the menu, and the last steps before the jump. */
 #include "boot_machine.h"
+#include "cpu.h"
 #include "keyboard.h"
 #include "machine.h"
 #include "quiesce.h"
@@ -32,10 +33,17 @@ static int machine_getc(void)
     return c >= 0 ? c : keyboard_getc();
 }
 
+static uint64_t machine_cycles(void)
+{
+    return rdtsc();
+}
+
 const struct boot_machine x86_boot_machine = {
     .control_size = tramp_control_size,
     .prepare = machine_prepare,
     .jump = machine_jump,
     .getc = machine_getc,
     .now_ms = timer_now_ms,
+    .cycles = machine_cycles,
+    .cycles_per_ms = timer_tsc_per_ms,
 };

@@ -13,7 +13,7 @@
 #define LINUX_BOOT_PARAMS_ALIGN PAGE_SIZE
 
 static struct handoff_module handoff_modules[CONFIG_MAX_MODULES + 1];
-static struct phys_range handoff_reserved[CONFIG_MAX_MODULES + 1];
+static struct phys_range handoff_reserved[CONFIG_MAX_MODULES + 2];
 static struct handoff_input handoff_in;
 
 /* The kernel's command line.  With hop's `bench` flag, " hop.control=0x"
@@ -56,6 +56,12 @@ static const struct handoff_input *handoff_input(struct boot_attempt *a)
     in->load_base = a->load_base;
     in->has_initrd = a->has_initrd;
     in->initrd_index = a->initrd_index;
+    /* hop's leftovers the kernel starts on: the trampoline, its page tables,
+     * the stack the kernel is entered with, the op list (empty before the
+     * plan, so the shape stays the same). */
+    handoff_reserved[r++] = (struct phys_range){ a->k.control_addr,
+                                                 a->k.control_addr + a->k.stats.control_bytes,
+                                                 "hop trampoline" };
     in->reserved = handoff_reserved;
     in->reserved_count = r;
     return in;

@@ -3,6 +3,7 @@
  * docs/protocols.md describes each protocol's entry state. */
 #include "boot_attempt.h"
 #include "hop.h"
+#include "multiboot.h"
 #include "protos/handoff.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
@@ -15,6 +16,19 @@
 static struct handoff_module handoff_modules[CONFIG_MAX_MODULES + 1];
 static struct phys_range handoff_reserved[CONFIG_MAX_MODULES + 2];
 static struct handoff_input handoff_in;
+
+/* The kernel's section headers for multiboot2 tag 9, sh_addr patched for
+ * the sections hop placed (see prepare_sections). */
+#define SECTIONS_MAX_BYTES 16384 /* 256 ELF64 section headers */
+#define SECTIONS_MAX_LOADED 64
+
+static uint8_t section_copy[SECTIONS_MAX_BYTES];
+static struct elf_section_table sections;
+static struct {
+    uint32_t index;
+    size_t placed;
+} loaded_sections[SECTIONS_MAX_LOADED];
+static size_t loaded_count;
 
 /* The kernel's command line.  With hop's `bench` flag, " hop.control=0x"
  * and 16 hex digits are appended: the trampoline's control area, where
@@ -52,6 +66,12 @@ static const struct handoff_input *handoff_input(struct boot_attempt *a)
     }
     in->modules = handoff_modules;
     in->module_count = a->module_count;
+    if (sections.count && a->proto != CONFIG_PROTO_MULTIBOOT1) {
+        in->elf_sections = section_copy;
+        in->elf_shnum = sections.count;
+        in->elf_shentsize = sections.entsize;
+        in->elf_shndx = sections.shstrndx;
+    }
     in->has_load_base = a->has_load_base;
     in->load_base = a->load_base;
     in->has_initrd = a->has_initrd;
@@ -84,8 +104,84 @@ static void *info_buffer(struct boot_attempt *a, paddr_t *addr)
 
 /* --- multiboot2 and plain ELF (which gets a multiboot2 info block) --- */
 
+/* --- the ELF-sections tag (multiboot2 tag 9), when the kernel asks --- */
+
+
+static bool kernel_asks_for_sections(const struct boot_attempt *a)
+{
+    for (size_t i = 0; a->has_mb2 && i < a->mb2.info_request_count; i++)
+        if (a->mb2.info_requests[i].type == MB2_INFO_TAG_ELF_SECTIONS)
+            return true;
+    return false;
+}
+
+/* A section not in any segment (sh_addr 0: symbol and string tables, debug
+ * info) gets a placed copy, as GRUB loads them, so the tag's sh_addr points
+ * at real bytes. */
+static int place_section(struct boot_attempt *a, uint32_t i, const struct elf64_shdr *sh,
+                         struct hop_error *err)
+{
+    uint64_t end;
+    if (ADD_OVERFLOWS(sh->sh_offset, sh->sh_size, &end) || end > a->kernel.size)
+        return error_set(err, HOP_ERR_TRUNCATED, "%s: section %u: sh_offset+sh_size 0x%llx "
+                         "beyond file size 0x%zx", a->entry->kernel, i,
+                         (unsigned long long)end, a->kernel.size);
+    if (loaded_count == SECTIONS_MAX_LOADED)
+        return error_set(err, HOP_ERR_LIMIT, "%s: more than %d sections to load for the "
+                         "multiboot2 ELF-sections tag", a->entry->kernel, SECTIONS_MAX_LOADED);
+    uint64_t align = sh->sh_addralign && !(sh->sh_addralign & (sh->sh_addralign - 1))
+                         ? MIN(sh->sh_addralign, (uint64_t)PAGE_SIZE) : 1;
+    struct kimage_place_req req = { .size = sh->sh_size, .align = align,
+                                    .max_end = INFO_LIMIT_32,
+                                    .src = (paddr_t)(uintptr_t)(a->kernel.data + sh->sh_offset),
+                                    .filesz = sh->sh_size, .name = "ELF section" };
+    loaded_sections[loaded_count].index = i;
+    int rc = kimage_add_placed(&a->k, &req, &loaded_sections[loaded_count].placed, err);
+    loaded_count += rc == HOP_OK;
+    return rc;
+}
+
+static int prepare_sections(struct boot_attempt *a, struct hop_error *err)
+{
+    sections.count = 0;
+    loaded_count = 0;
+    if (!kernel_asks_for_sections(a) || a->elf.segment_count == 0)
+        return HOP_OK;
+    int rc = elf_section_table(&a->elf, &sections, err);
+    if (rc)
+        return rc;
+    if ((size_t)sections.count * sections.entsize > sizeof(section_copy))
+        return error_set(err, HOP_ERR_LIMIT, "%s: %u section headers, more than hop passes on",
+                         a->entry->kernel, sections.count);
+    memcpy(section_copy, sections.headers, (size_t)sections.count * sections.entsize);
+    for (uint32_t i = 0; i < sections.count && !rc; i++) {
+        struct elf64_shdr sh;
+        elf_section_get(&a->elf, &sections, i, &sh);
+        if (sh.sh_type != SHT_NULL && sh.sh_type != SHT_NOBITS && sh.sh_addr == 0 && sh.sh_size)
+            rc = place_section(a, i, &sh, err);
+    }
+    return rc;
+}
+
+/* After the plan: each loaded section's sh_addr in the copy is its place. */
+static void patch_sections(const struct boot_attempt *a)
+{
+    for (size_t j = 0; j < loaded_count; j++) {
+        uint8_t *sh = section_copy + (size_t)loaded_sections[j].index * sections.entsize;
+        uint64_t addr = a->k.placed[loaded_sections[j].placed].addr;
+        if (a->elf.elf_class == 64)
+            memcpy(sh + offsetof(struct elf64_shdr, sh_addr), &addr, sizeof(uint64_t));
+        else
+            memcpy(sh + offsetof(struct elf32_shdr, sh_addr), &(uint32_t){ (uint32_t)addr },
+                   sizeof(uint32_t));
+    }
+}
+
 static int mb2_prepare(struct boot_attempt *a, struct hop_error *err)
 {
+    int rc = prepare_sections(a, err);
+    if (rc)
+        return rc;
     const struct handoff_input *in = handoff_input(a);
     if (a->has_mb2) {
         int rc = mb2_check_requests(&a->mb2, in, err);
@@ -99,6 +195,7 @@ static int mb2_write(struct boot_attempt *a, paddr_t *addr, struct hop_error *er
 {
     size_t used;
     void *buf = info_buffer(a, addr);
+    patch_sections(a);
     int rc = mb2_build_info(handoff_input(a), buf, a->info_size, *addr, &used, err);
     return rc ? rc : kimage_placed_seal(&a->k, a->info_placed, err);
 }

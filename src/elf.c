@@ -552,3 +552,74 @@ int elf_find_note(const struct elf_image *img, const char *name, uint32_t type,
     }
     return HOP_ERR_NOTFOUND;
 }
+
+/* --- section headers (for the multiboot2 ELF-sections tag) ---------------- */
+
+#define SHN_UNDEF 0
+#define SHN_XINDEX 0xffffu
+#define ELF_MAX_SECTIONS 4096
+
+/* Section header i of the table, widened to the ELF64 layout. */
+void elf_section_get(const struct elf_image *img, const struct elf_section_table *t, size_t i,
+                     struct elf64_shdr *out)
+{
+    const uint8_t *p = t->headers + i * t->entsize;
+    if (img->elf_class == 64) {
+        memcpy(out, p, sizeof(*out));
+        return;
+    }
+    struct elf32_shdr s;
+    memcpy(&s, p, sizeof(s));
+    *out = (struct elf64_shdr){ s.sh_name, s.sh_type, s.sh_flags, s.sh_addr, s.sh_offset,
+                                s.sh_size, s.sh_link, s.sh_info, s.sh_addralign, s.sh_entsize };
+}
+
+int elf_section_table(const struct elf_image *img, struct elf_section_table *t,
+                      struct hop_error *err)
+{
+    uint64_t shoff, table, end;
+    uint32_t count, shstrndx;
+    if (img->elf_class == 64) {
+        struct elf64_ehdr e;
+        memcpy(&e, img->file, sizeof(e));
+        shoff = e.e_shoff, count = e.e_shnum, shstrndx = e.e_shstrndx;
+        t->entsize = e.e_shentsize;
+    } else {
+        struct elf32_ehdr e;
+        memcpy(&e, img->file, sizeof(e));
+        shoff = e.e_shoff, count = e.e_shnum, shstrndx = e.e_shstrndx;
+        t->entsize = e.e_shentsize;
+    }
+    t->headers = NULL;
+    t->count = t->shstrndx = 0;
+    if (shoff == 0)
+        return HOP_OK; /* no section headers: nothing to describe */
+    if (t->entsize != elf_shdr_size(img))
+        return error_set(err, HOP_ERR_INVALID, "%s: e_shentsize %u, expected %zu for ELF%u",
+                         img->name, t->entsize, elf_shdr_size(img), img->elf_class);
+    if (shoff > img->size || img->size - shoff < t->entsize)
+        return error_set(err, HOP_ERR_TRUNCATED,
+                         "%s: section headers at e_shoff 0x%llx beyond file size 0x%zx",
+                         img->name, (ull)shoff, img->size);
+    t->headers = img->file + shoff;
+    struct elf64_shdr s0;
+    elf_section_get(img, t, 0, &s0);
+    if (count == 0) /* gABI extended numbering: the count is in section 0 */
+        count = s0.sh_size > ELF_MAX_SECTIONS ? ELF_MAX_SECTIONS + 1 : (uint32_t)s0.sh_size;
+    if (shstrndx == SHN_XINDEX)
+        shstrndx = s0.sh_link;
+    if (count > ELF_MAX_SECTIONS)
+        return error_set(err, HOP_ERR_LIMIT, "%s: more than %u section headers", img->name,
+                         ELF_MAX_SECTIONS);
+    if (MUL_OVERFLOWS((uint64_t)count, (uint64_t)t->entsize, &table) ||
+        ADD_OVERFLOWS(shoff, table, &end) || end > img->size)
+        return error_set(err, HOP_ERR_TRUNCATED,
+                         "%s: section header table (e_shoff 0x%llx, %u entries) beyond file size "
+                         "0x%zx", img->name, (ull)shoff, count, img->size);
+    if (shstrndx >= count && shstrndx != SHN_UNDEF)
+        return error_set(err, HOP_ERR_INVALID, "%s: e_shstrndx %u beyond %u sections",
+                         img->name, shstrndx, count);
+    t->count = count;
+    t->shstrndx = shstrndx;
+    return HOP_OK;
+}

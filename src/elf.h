@@ -186,4 +186,23 @@ bool elf_note_next(const struct elf_image *img, struct elf_note_iter *it,
 int elf_find_note(const struct elf_image *img, const char *name, uint32_t type,
                   const void **desc, size_t *len);
 
+/* The section header table, for the multiboot2 ELF-sections tag: validated
+ * (e_shentsize the class's size, the whole table inside the file, at most
+ * 4096 entries, e_shstrndx in range; gABI extended numbering through
+ * section 0).  count is 0 when the file has no section headers. */
+struct elf_section_table {
+    const uint8_t *headers; /* in the file, count * entsize bytes */
+    uint32_t count, entsize, shstrndx;
+};
+
+#define SHT_NULL 0
+#define SHT_NOBITS 8
+
+int elf_section_table(const struct elf_image *img, struct elf_section_table *t,
+                      struct hop_error *err);
+
+/* Section header i (< t->count) widened to the ELF64 layout. */
+void elf_section_get(const struct elf_image *img, const struct elf_section_table *t, size_t i,
+                     struct elf64_shdr *out);
+
 #endif

@@ -69,6 +69,12 @@ struct handoff_input {
 
     paddr_t rsdp_addr; /* the real ACPI RSDP's address, 0 if unknown */
 
+    /* multiboot2 tag 9 when the kernel asks: its section header table with
+     * every sh_addr final (sections that were not loaded hop placed and
+     * patched), or NULL. */
+    const void *elf_sections;
+    uint32_t elf_shnum, elf_shentsize, elf_shndx;
+
     /* multiboot2 relocatable kernels: the base hop chose (tag 21). */
     bool has_load_base;
     paddr_t load_base;

@@ -35,6 +35,25 @@ static void mb2_put_string(struct handoff_buf *b, uint32_t type, const char *s)
     hbuf_write(b, off + sizeof(struct mb2_tag_header), s, len);
 }
 
+/* Tag 9 as GRUB lays it out (32-bit num, entsize, shndx; the specification's
+ * text shows 16-bit fields, but kernels follow GRUB), then the headers. */
+struct mb2_tag_elf_sections {
+    struct mb2_tag_header h;
+    uint32_t num, entsize, shndx;
+} __attribute__((packed));
+_Static_assert(sizeof(struct mb2_tag_elf_sections) == 20, "GRUB's multiboot2.h layout");
+
+static void mb2_put_elf_sections(struct handoff_buf *b, const struct handoff_input *in)
+{
+    size_t bytes = (size_t)in->elf_shnum * in->elf_shentsize;
+    size_t off = mb2_tag_open(b, MB2_INFO_TAG_ELF_SECTIONS,
+                              sizeof(struct mb2_tag_elf_sections) + bytes);
+    HBUF_SET(b, off, struct mb2_tag_elf_sections, num, in->elf_shnum);
+    HBUF_SET(b, off, struct mb2_tag_elf_sections, entsize, in->elf_shentsize);
+    HBUF_SET(b, off, struct mb2_tag_elf_sections, shndx, in->elf_shndx);
+    hbuf_write(b, off + sizeof(struct mb2_tag_elf_sections), in->elf_sections, bytes);
+}
+
 /* Module addresses were checked below 4 GiB by mb2_check_input. */
 static void mb2_put_module(struct handoff_buf *b, const struct handoff_module *m)
 {
@@ -152,6 +171,8 @@ static void mb2_lay_out(struct handoff_buf *b, const struct handoff_input *in,
         mb2_put_module(b, &in->modules[i]);
     mb2_put_meminfo(b, in->bi);
     mb2_put_mmap(b, map);
+    if (in->elf_sections)
+        mb2_put_elf_sections(b, in);
     if (fb)
         mb2_put_framebuffer(b, fb);
     mb2_put_firmware(b, in->bi);
@@ -260,7 +281,8 @@ static const char *mb2_info_missing(uint32_t type, const struct handoff_input *i
         return bi->rsdp_v2 ? NULL : "the loader gave hop no ACPI 2.0 RSDP";
     case MB2_INFO_TAG_LOAD_BASE:
         return in->has_load_base ? NULL : "the kernel was not relocated";
-    case MB2_INFO_TAG_ELF_SECTIONS: return "hop does not load ELF section headers";
+    case MB2_INFO_TAG_ELF_SECTIONS:
+        return in->elf_sections ? NULL : "the kernel has no ELF section headers";
     case MB2_INFO_TAG_BOOTDEV: return "hop does not know the BIOS boot device";
     case MB2_INFO_TAG_VBE: return "hop has no VBE information";
     case MB2_INFO_TAG_APM: return "hop has no APM table";

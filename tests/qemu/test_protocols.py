@@ -120,3 +120,26 @@ def test_plain_elf32_protected_mode(tmp_path):
                   "--module", f"{path}={cmd}", hop_cmdline="debug-exit protocol=elf")
     assert "protocol elf" in run.out and "0 failed: PASS" in run.out, run
     assert run.rc == EXIT_PASS, run
+
+
+@pytest.mark.parametrize("via", ["qemu-kernel", "grub-bios"])
+def test_elf_sections_when_asked(tmp_path, via):
+    """A multiboot2 kernel that asks for the ELF-sections tag (9) gets its
+    section headers, with the symbol and string tables (not part of any
+    segment) loaded and their sh_addr pointing at them: mbcheck finds its own
+    tk_main at its real address in that symbol table.  GRUB does the same
+    (grub-bios --direct shows the check itself holds)."""
+    import struct
+    src = bytearray(open(kernel("mbcheck"), "rb").read())
+    off = src.find(struct.pack("<I", 0xE85250D6))
+    req = src.find(struct.pack("<HHII", 1, 1, 12, 6), off)
+    assert off >= 0 and 0 < req - off < 64
+    struct.pack_into("<HHII", src, req, 1, 1, 12, 9)  # optional request for tag 9
+    k = tmp_path / "mbcheck-sections.elf"
+    k.write_bytes(bytes(src))
+    run = hop_run(str(k), "--cmdline", "proto=mb2 elfsyms=1", via=via)
+    assert "mbcheck: ELF sections:" in run.out and "symbol tk_main = 0x" in run.out, run
+    assert run.rc == EXIT_PASS, run
+    if via == "grub-bios":
+        direct = hop_run(str(k), "--cmdline", "proto=mb2 elfsyms=1", via=via, extra=["--direct"])
+        assert direct.rc == EXIT_PASS, direct

@@ -476,6 +476,39 @@ static void test_minimal(void **state)
     free(buf);
 }
 
+/* Tag 9: GRUB's layout (32-bit num, entsize, shndx) then the headers as
+ * given; asked for and available, the request is accepted. */
+static void test_elf_sections(void **state)
+{
+    (void)state;
+    size_t used;
+    uint8_t shdrs[3 * 40];
+    for (size_t i = 0; i < sizeof(shdrs); i++)
+        shdrs[i] = (uint8_t)(i * 7 + 1);
+    struct handoff_input in = { .bi = &fx_bi, .cmdline = "", .loader_name = "hop 0.1",
+                                .elf_sections = shdrs, .elf_shnum = 3, .elf_shentsize = 40,
+                                .elf_shndx = 2 };
+    memset(&fx_bi, 0, sizeof(fx_bi));
+    uint8_t *buf = build(&in, INFO_PADDR, &used);
+    assert_int_equal(check_structure(buf, used), 4); /* cmdline, name, meminfo, sections */
+    size_t off = find_tag(buf, T_ELF, 0);
+    assert_true(off != 0);
+    assert_int_equal(rd32(buf, off + 4), 20 + sizeof(shdrs));
+    assert_int_equal(rd32(buf, off + 8), 3);
+    assert_int_equal(rd32(buf, off + 12), 40);
+    assert_int_equal(rd32(buf, off + 16), 2);
+    assert_memory_equal(buf + off + 20, shdrs, sizeof(shdrs));
+    free(buf);
+    struct mb2_header h = { 0 };
+    struct hop_error err = { 0 };
+    h.info_request_count = 1;
+    h.info_requests[0] = (struct mb2_info_request){ T_ELF, true };
+    assert_int_equal(mb2_check_requests(&h, &in, &err), HOP_OK);
+    in.elf_sections = NULL;
+    assert_int_equal(mb2_check_requests(&h, &in, &err), HOP_ERR_UNSUPPORTED);
+    assert_non_null(strstr(err.msg, "no ELF section headers"));
+}
+
 static void test_framebuffer_kinds(void **state)
 {
     (void)state;
@@ -695,6 +728,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_realistic_parsed_back, setup),
+        cmocka_unit_test_setup(test_elf_sections, setup),
         cmocka_unit_test_setup(test_realistic_bytes, setup),
         cmocka_unit_test_setup(test_memory_map_parsed_back, setup),
         cmocka_unit_test_setup(test_marking_keeps_firmware_types, setup),

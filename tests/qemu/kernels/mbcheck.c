@@ -7,6 +7,8 @@
  *   modcmdK=WORD          first word of module K's command line
  *   loader=NAME           the boot loader name's first word
  *   efi=0|1               EFI system table and EFI memory map present
+ *   elfsyms=1             an ELF-sections tag (9) whose symbol table, loaded
+ *                         by the loader, holds tk_main at its real address
  * It also checks that modules are page aligned, that the info block and the
  * modules do not overlap the kernel or each other, and that basic meminfo
  * agrees with the memory map. */
@@ -127,6 +129,68 @@ static void check_memory(void)
              "boot info 0x%llx overlaps the kernel", (unsigned long long)bi.info_addr);
 }
 
+void tk_main(uint32_t magic, uint32_t info);
+
+#define MB2_TAG_ELF_SECTIONS 9
+#define SHT_SYMTAB 2
+#define ELF32_SHDR_SIZE 40
+#define ELF32_SYM_SIZE 16
+
+struct shdr32 {
+    uint32_t name, type, flags, addr, offset, size, link, info, addralign, entsize;
+};
+
+/* The raw multiboot2 tag of this type, or NULL. */
+static const uint8_t *mb2_tag(uint32_t info, uint32_t type)
+{
+    const uint8_t *p = (const uint8_t *)(uintptr_t)info;
+    uint32_t total = *(const uint32_t *)p;
+    for (uint32_t off = 8; off + 8 <= total;) {
+        uint32_t t = *(const uint32_t *)(p + off), size = *(const uint32_t *)(p + off + 4);
+        if (t == type)
+            return p + off;
+        if (t == 0 || size < 8)
+            return NULL;
+        off += (size + 7) & ~7u;
+    }
+    return NULL;
+}
+
+/* Tag 9: GRUB's layout (u32 num, entsize, shndx, then the headers).  Finds
+ * .symtab and its string table through the loaded addresses and looks for
+ * tk_main there. */
+static void check_elf_sections(uint32_t info)
+{
+    const uint8_t *tag = mb2_tag(info, MB2_TAG_ELF_SECTIONS);
+    tk_check(tag != NULL, "no ELF-sections tag");
+    if (!tag)
+        return;
+    uint32_t num = *(const uint32_t *)(tag + 8), entsize = *(const uint32_t *)(tag + 12);
+    uint32_t shndx = *(const uint32_t *)(tag + 16);
+    const struct shdr32 *sh = (const struct shdr32 *)(tag + 20);
+    tk_printf("mbcheck: ELF sections: %u headers of %u bytes, names in %u\n", num, entsize, shndx);
+    tk_check(entsize == ELF32_SHDR_SIZE && num > 1 && shndx < num, "bad ELF-sections tag");
+    bool found = false;
+    for (uint32_t i = 0; i < num && entsize == ELF32_SHDR_SIZE; i++) {
+        if (sh[i].type != SHT_SYMTAB || sh[i].link >= num)
+            continue;
+        const uint8_t *syms = (const uint8_t *)(uintptr_t)sh[i].addr;
+        const char *strs = (const char *)(uintptr_t)sh[sh[i].link].addr;
+        tk_check(syms && strs, "symbol table at 0x%x, strings at 0x%x: not loaded",
+                 sh[i].addr, sh[sh[i].link].addr);
+        for (uint32_t k = 0; syms && strs && k < sh[i].size / ELF32_SYM_SIZE; k++) {
+            uint32_t name = *(const uint32_t *)(syms + k * ELF32_SYM_SIZE);
+            uint32_t value = *(const uint32_t *)(syms + k * ELF32_SYM_SIZE + 4);
+            if (name < sh[sh[i].link].size && !strcmp(strs + name, "tk_main")) {
+                tk_printf("mbcheck: symbol tk_main = 0x%x (really 0x%x)\n", value,
+                          (unsigned)(uintptr_t)tk_main);
+                found = value == (uint32_t)(uintptr_t)tk_main;
+            }
+        }
+    }
+    tk_check(found, "tk_main not found at its address in the loaded symbol table");
+}
+
 void tk_main(uint32_t magic, uint32_t info)
 {
     char v[MAX_WORD];
@@ -147,6 +211,8 @@ void tk_main(uint32_t magic, uint32_t info)
     }
     if (bi.proto == BOOT_PROTO_MB2 && arg("rsdp", v, sizeof(v)))
         tk_check(bi.rsdp_v1 || bi.rsdp_v2, "no ACPI RSDP tag");
+    if (bi.proto == BOOT_PROTO_MB2 && arg("elfsyms", v, sizeof(v)))
+        check_elf_sections(info);
     check_memory();
     check_modules();
     tk_finish();

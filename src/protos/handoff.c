@@ -345,3 +345,19 @@ bool handoff_rsdp_copy(const struct bootinfo *bi, const void **data, size_t *len
     }
     return false;
 }
+
+/* The real RSDP when hop knows where it is, else a copy of the one it was
+ * given, placed in the block (an RSDP is valid anywhere; the tables it
+ * points at do not move).  0 when there is neither. */
+paddr_t handoff_put_rsdp(struct handoff_buf *b, const struct handoff_input *in)
+{
+    const void *copy;
+    size_t len;
+    if (in->rsdp_addr)
+        return in->rsdp_addr;
+    if (!handoff_rsdp_copy(in->bi, &copy, &len))
+        return 0;
+    size_t off = hbuf_alloc(b, len, ACPI_RSDP_ALIGN);
+    hbuf_write(b, off, copy, len);
+    return hbuf_paddr(b, off);
+}

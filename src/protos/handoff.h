@@ -257,4 +257,9 @@ bool handoff_booted_from_efi(const struct bootinfo *bi);
 bool handoff_rsdp_copy(const struct bootinfo *bi, const void **data,
                        size_t *len);
 
+/* The real RSDP's address when hop knows it, else a copy of the one the
+ * loader gave placed in b (an RSDP is valid anywhere: the tables it points
+ * at do not move), else 0.  PVH and Linux. */
+paddr_t handoff_put_rsdp(struct handoff_buf *b, const struct handoff_input *in);
+
 #endif

@@ -308,20 +308,6 @@ static bool linux_rsdp_in_block(const struct handoff_input *in)
     return !in->rsdp_addr && handoff_rsdp_copy(in->bi, &copy, &len);
 }
 
-/* As for PVH: the real RSDP, else a copy placed in the block, else 0. */
-static paddr_t linux_put_rsdp(struct handoff_buf *b, const struct handoff_input *in)
-{
-    const void *copy;
-    size_t len;
-    if (in->rsdp_addr)
-        return in->rsdp_addr;
-    if (!handoff_rsdp_copy(in->bi, &copy, &len))
-        return 0;
-    size_t off = hbuf_alloc(b, len, ACPI_RSDP_ALIGN);
-    hbuf_write(b, off, copy, len);
-    return hbuf_paddr(b, off);
-}
-
 static void linux_put_header(struct handoff_buf *b, size_t bp, const struct handoff_input *in,
                              paddr_t cmdline, paddr_t setup_data)
 {
@@ -354,7 +340,7 @@ static void linux_lay_out(struct handoff_buf *b, const struct handoff_input *in,
     size_t bp = hbuf_alloc(b, sizeof(BP), LINUX_INFO_ALIGN);
     paddr_t cmdline = hbuf_paddr(b, hbuf_string(b, in->cmdline));
     paddr_t setup_data = linux_put_e820_ext(b, map);
-    paddr_t rsdp = linux_put_rsdp(b, in);
+    paddr_t rsdp = handoff_put_rsdp(b, in);
     size_t zeropage = MIN(map->count, (size_t)LINUX_E820_MAX_ZEROPAGE);
 
     if (si)

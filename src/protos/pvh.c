@@ -80,22 +80,6 @@ static size_t pvh_put_modules(struct handoff_buf *b, const struct handoff_input 
     return list;
 }
 
-/* The real RSDP when hop knows where it is, else a copy of the one it was
- * given, placed in the block (an RSDP is valid anywhere; the tables it
- * points at do not move).  0 when there is neither. */
-static paddr_t pvh_put_rsdp(struct handoff_buf *b, const struct handoff_input *in)
-{
-    const void *copy;
-    size_t len;
-    if (in->rsdp_addr)
-        return in->rsdp_addr;
-    if (!handoff_rsdp_copy(in->bi, &copy, &len))
-        return 0;
-    size_t off = hbuf_alloc(b, len, ACPI_RSDP_ALIGN);
-    hbuf_write(b, off, copy, len);
-    return hbuf_paddr(b, off);
-}
-
 static void pvh_lay_out(struct handoff_buf *b, const struct handoff_input *in,
                         const struct handoff_map *map)
 {
@@ -112,7 +96,7 @@ static void pvh_lay_out(struct handoff_buf *b, const struct handoff_input *in,
         si.memmap_paddr = hbuf_paddr(b, pvh_put_memmap(b, map));
         si.memmap_entries = (uint32_t)map->count; /* <= BOOTINFO_MAX_REGIONS */
     }
-    si.rsdp_paddr = pvh_put_rsdp(b, in);
+    si.rsdp_paddr = handoff_put_rsdp(b, in);
     si.cmdline_paddr = hbuf_paddr(b, hbuf_string(b, in->cmdline));
     hbuf_write(b, at, &si, sizeof(si));
 }

@@ -4,18 +4,7 @@
  * the offsets of Linux's Documentation/arch/x86/zero-page.rst and boot.rst
  * (and struct screen_info's), transcribed here independently of the code
  * under test; every byte of the zero page hop does not set must be zero. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
-#include "bootinfo.h"
-#include "protos/handoff.h"
+#include "proto_fixture.h"
 
 /* ---- zero-page.rst, boot.rst, screen_info ------------------------------- */
 
@@ -42,24 +31,7 @@ enum { /* boot_params */
 #define VIDEO_TYPE_EFI 0x70
 #define VIDEO_CAPABILITY_64BIT_BASE 2
 
-#define PAGE 0x1000ull
-#define INFO_PADDR 0x3000000ull
-#define KIB 1024u
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
-/* ---- the realistic input ----------------------------------------------- */
-
-static const struct mem_region fx_map[] = {
-    { 0x0, 0x9fc00, MEM_USABLE },
-    { 0x9fc00, 0xa0000, MEM_RESERVED },
-    { 0xf0000, 0x100000, MEM_RESERVED },
-    { 0x100000, 0x7fee0000, MEM_USABLE },
-    { 0x7fee0000, 0x7ff00000, MEM_ACPI_RECLAIM },
-    { 0x7ff00000, 0x80000000, MEM_ACPI_NVS },
-    { 0xfec00000, 0xfec01000, MEM_RESERVED },
-    { 0xfffc0000, 0x100000000, MEM_RESERVED },
-    { 0x100000000, 0x180000000, MEM_USABLE },
-};
+/* ---- the realistic input (proto_fixture.h) ----------------------------- */
 
 /* Neither the initrd nor boot_params is marked; the other module, listed
  * as reserved, is. */
@@ -96,70 +68,31 @@ static const struct mem_region fx_e820_rsdp_copy[] = {
 
 static const uint8_t fx_rsdp_v2[36] = "RSD PTR \x17" "BOCHS \x02\x00\xe0\x0f\x00\x24";
 
-static struct bootinfo fx_bi;
-static struct handoff_module fx_mods[2];
-static struct phys_range fx_reserved[3];
-static struct handoff_input fx_in;
-
 static void fixture(void)
 {
-    memset(&fx_bi, 0, sizeof(fx_bi));
-    memcpy(fx_bi.map, fx_map, sizeof(fx_map));
-    fx_bi.map_count = N(fx_map);
-    fx_bi.cmdline = "";
-    fx_bi.loader_name = "GRUB 2.06";
+    fx_fixture(&(const struct fx_spec){
+        .bi_cmdline = "", .bi_loader_name = "GRUB 2.06",
+        .cmdline = "console=ttyS0 root=/dev/ram0 rw",
+        .mods = { { 0x2000000, 0x2123456, "/boot/initrd.img" },
+                  { 0x2200000, 0x2280000, "/boot/unused" } },
+        .module0_what = "initrd" });
     fx_bi.has_fb = true;
-    fx_bi.fb = (struct framebuffer){ .addr = 0x80000000, .pitch = 4096, .width = 1024,
-                                     .height = 768, .bpp = 32, .type = FB_RGB,
-                                     .red_pos = 16, .red_size = 8, .green_pos = 8,
-                                     .green_size = 8, .blue_pos = 0, .blue_size = 8 };
+    fx_bi.fb = fx_rgb_fb(0x80000000);
     fx_bi.rsdp_v2 = fx_rsdp_v2;
     fx_bi.rsdp_v2_len = sizeof(fx_rsdp_v2);
     fx_bi.efi_system_table64 = 0x7fb7e018; /* booted from UEFI */
-    fx_mods[0] = (struct handoff_module){ 0x2000000, 0x2123456, "/boot/initrd.img" };
-    fx_mods[1] = (struct handoff_module){ 0x2200000, 0x2280000, "/boot/unused" };
-    fx_reserved[0] = (struct phys_range){ INFO_PADDR, INFO_PADDR + PAGE, "boot information" };
-    fx_reserved[1] = (struct phys_range){ fx_mods[0].start, fx_mods[0].end, "initrd" };
-    fx_reserved[2] = (struct phys_range){ fx_mods[1].start, fx_mods[1].end, "module 1" };
-    fx_in = (struct handoff_input){
-        .bi = &fx_bi, .cmdline = "console=ttyS0 root=/dev/ram0 rw",
-        .loader_name = "hop 0.1", .modules = fx_mods, .module_count = 2,
-        .has_initrd = true, .initrd_index = 0, .reserved = fx_reserved,
-        .reserved_count = 3, .rsdp_addr = 0xf5a40,
-    };
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    fixture();
-    return 0;
+    fx_in.has_initrd = true;
+    fx_in.initrd_index = 0;
 }
 
 /* ---- reading the block back -------------------------------------------- */
 
-static uint16_t rd16(const uint8_t *p, size_t off) { uint16_t v; memcpy(&v, p + off, 2); return v; }
-static uint32_t rd32(const uint8_t *p, size_t off) { uint32_t v; memcpy(&v, p + off, 4); return v; }
-static uint64_t rd64(const uint8_t *p, size_t off) { uint64_t v; memcpy(&v, p + off, 8); return v; }
+static const struct fx_proto proto = { linux_info_size, linux_build_info, BP_SIZE + 1,
+                                       16384, false };
 
 static uint8_t *build(const struct handoff_input *in, paddr_t paddr, size_t *used)
 {
-    struct hop_error err = { 0 };
-    size_t cap = linux_info_size(in);
-    uint8_t *buf = malloc(cap);
-    assert_non_null(buf);
-    int rc = linux_build_info(in, buf, cap, paddr, used, &err);
-    if (rc != HOP_OK)
-        print_message("unexpected error: %s\n", err.msg);
-    assert_int_equal(rc, HOP_OK);
-    assert_true(*used > BP_SIZE && *used <= cap);
-    return buf;
-}
-
-static size_t inside(paddr_t base, size_t used, uint64_t addr, size_t len)
-{
-    assert_true(addr >= base && addr - base <= used && len <= used - (addr - base));
-    return (size_t)(addr - base);
+    return fx_build(&proto, in, paddr, used);
 }
 
 static uint64_t split64(const uint8_t *buf, size_t lo, size_t hi)
@@ -359,30 +292,13 @@ static void test_without_initrd(void **state)
 static void test_every_short_capacity(void **state)
 {
     (void)state;
-    size_t used;
     fx_in.rsdp_addr = 0;
-    free(build(&fx_in, INFO_PADDR, &used));
-    for (size_t cap = 0; cap < used; cap++) {
-        uint8_t *buf = malloc(cap ? cap : 1);
-        struct hop_error err = { 0 };
-        size_t need = 0;
-        assert_int_equal(linux_build_info(&fx_in, buf, cap, INFO_PADDR, &need, &err),
-                         HOP_ERR_NOMEM);
-        assert_int_equal(need, used);
-        assert_non_null(strstr(err.msg, "needs"));
-        free(buf);
-    }
+    fx_every_short_capacity(&proto);
 }
 
 static void expect_build_error(paddr_t paddr, int code, const char *part)
 {
-    static uint8_t buf[16384];
-    struct hop_error err = { 0 };
-    size_t used = 1;
-    assert_int_equal(linux_build_info(&fx_in, buf, sizeof(buf), paddr, &used, &err), code);
-    if (!strstr(err.msg, part))
-        print_message("message: %s\n", err.msg);
-    assert_non_null(strstr(err.msg, part));
+    fx_expect_build_error(&proto, &fx_in, paddr, code, part);
 }
 
 static void test_refusals(void **state)

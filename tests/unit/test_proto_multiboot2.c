@@ -4,19 +4,8 @@
  * parser (src/bootinfo.c) through a simulated memory at that address, and
  * byte by byte at the offsets the Multiboot2 specification (section 3.6)
  * gives, transcribed here independently of the code under test. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
-#include "bootinfo.h"
 #include "mbheader.h"
-#include "protos/handoff.h"
+#include "proto_fixture.h"
 
 /* ---- Multiboot2 3.6 ---------------------------------------------------- */
 
@@ -27,60 +16,15 @@ enum {
     T_LOAD_BASE = 21,
 };
 
-#define PAGE 0x1000ull
-#define INFO_PADDR 0x3000000ull
 #define EFI_DESC_SIZE 48
-#define KIB 1024u
 
-/* ---- the realistic input ----------------------------------------------- */
+/* ---- the realistic input (proto_fixture.h) ----------------------------- */
 
-/* QEMU-like: a hole below 1 MiB, ACPI at the top of low RAM, the PCI hole,
- * 2 GiB above 4 GiB. */
-static const struct mem_region fx_map[] = {
-    { 0x0, 0x9fc00, MEM_USABLE },
-    { 0x9fc00, 0xa0000, MEM_RESERVED },
-    { 0xf0000, 0x100000, MEM_RESERVED },
-    { 0x100000, 0x7fee0000, MEM_USABLE },
-    { 0x7fee0000, 0x7ff00000, MEM_ACPI_RECLAIM },
-    { 0x7ff00000, 0x80000000, MEM_ACPI_NVS },
-    { 0xfec00000, 0xfec01000, MEM_RESERVED },
-    { 0xfffc0000, 0x100000000, MEM_RESERVED },
-    { 0x100000000, 0x180000000, MEM_USABLE },
-};
-
-/* The map handed on: both modules and the info page made reserved. */
-static const struct mem_region fx_map_marked[] = {
-    { 0x0, 0x9fc00, MEM_USABLE },
-    { 0x9fc00, 0xa0000, MEM_RESERVED },
-    { 0xf0000, 0x100000, MEM_RESERVED },
-    { 0x100000, 0x2000000, MEM_USABLE },
-    { 0x2000000, 0x2124000, MEM_RESERVED }, /* module 0, rounded up to a page */
-    { 0x2124000, 0x2200000, MEM_USABLE },
-    { 0x2200000, 0x2280000, MEM_RESERVED }, /* module 1 */
-    { 0x2280000, 0x3000000, MEM_USABLE },
-    { 0x3000000, 0x3001000, MEM_RESERVED }, /* the info */
-    { 0x3001000, 0x7fee0000, MEM_USABLE },
-    { 0x7fee0000, 0x7ff00000, MEM_ACPI_RECLAIM },
-    { 0x7ff00000, 0x80000000, MEM_ACPI_NVS },
-    { 0xfec00000, 0xfec01000, MEM_RESERVED },
-    { 0xfffc0000, 0x100000000, MEM_RESERVED },
-    { 0x100000000, 0x180000000, MEM_USABLE },
-};
-
-#define FX_MEM_LOWER 639u
-#define FX_MEM_UPPER ((0x7fee0000u - 0x100000u) / KIB)
-
-static const uint8_t fx_rsdp_v1[20] = "RSD PTR \x42OEMID\0\x00\xe0\x0f\x00";
 static const uint8_t fx_rsdp_v2[36] =
     "RSD PTR \x17" "BOCHS \x02\x00\xe0\x0f\x00\x24\x00\x00\x00\x18\xe1\x0f\x00\x00\x00\x00\x00\x55";
 static const uint8_t fx_smbios[31] = "_SM_\x1b\x1f\x02\x08\x00\x01\x00\x00\x00\x00\x00\x00"
                                      "_DMI_\x33\x21\x01\x00\x90\xe0\x0f\x00\x09\x00";
 static uint8_t fx_efi_mmap[3 * EFI_DESC_SIZE];
-
-static struct bootinfo fx_bi; /* 8 KiB: off the stack */
-static struct handoff_module fx_mods[2];
-static struct phys_range fx_reserved[3];
-static struct handoff_input fx_in;
 
 static void put_efi_desc(uint8_t *d, uint32_t type, uint64_t start, uint64_t pages)
 {
@@ -92,16 +36,14 @@ static void put_efi_desc(uint8_t *d, uint32_t type, uint64_t start, uint64_t pag
 
 static void fixture(void)
 {
-    memset(&fx_bi, 0, sizeof(fx_bi));
-    memcpy(fx_bi.map, fx_map, sizeof(fx_map));
-    fx_bi.map_count = sizeof(fx_map) / sizeof(fx_map[0]);
-    fx_bi.cmdline = "hop's own command line";
-    fx_bi.loader_name = "GRUB 2.06";
+    fx_fixture(&(const struct fx_spec){
+        .bi_cmdline = "hop's own command line", .bi_loader_name = "GRUB 2.06",
+        .cmdline = "console=ttyS0 root=/dev/ram0 quiet",
+        .mods = { { 0x2000000, 0x2123456, "/boot/initrd.img rd.debug" },
+                  { 0x2200000, 0x2280000, "/boot/extra.bin arg=1" } },
+        .module0_what = "module 0" });
     fx_bi.has_fb = true;
-    fx_bi.fb = (struct framebuffer){ .addr = 0xfd000000, .pitch = 4096, .width = 1024,
-                                     .height = 768, .bpp = 32, .type = FB_RGB,
-                                     .red_pos = 16, .red_size = 8, .green_pos = 8,
-                                     .green_size = 8, .blue_pos = 0, .blue_size = 8 };
+    fx_bi.fb = fx_rgb_fb(0xfd000000);
     fx_bi.rsdp_v1 = fx_rsdp_v1;
     fx_bi.rsdp_v1_len = sizeof(fx_rsdp_v1);
     fx_bi.rsdp_v2 = fx_rsdp_v2;
@@ -118,47 +60,17 @@ static void fixture(void)
     fx_bi.efi_mmap_size = sizeof(fx_efi_mmap);
     fx_bi.efi_desc_size = EFI_DESC_SIZE;
     fx_bi.efi_desc_version = 1;
-
-    fx_mods[0] = (struct handoff_module){ 0x2000000, 0x2123456, "/boot/initrd.img rd.debug" };
-    fx_mods[1] = (struct handoff_module){ 0x2200000, 0x2280000, "/boot/extra.bin arg=1" };
-    fx_reserved[0] = (struct phys_range){ INFO_PADDR, INFO_PADDR + PAGE, "boot information" };
-    fx_reserved[1] = (struct phys_range){ fx_mods[0].start, fx_mods[0].end, "module 0" };
-    fx_reserved[2] = (struct phys_range){ fx_mods[1].start, fx_mods[1].end, "module 1" };
-    fx_in = (struct handoff_input){
-        .bi = &fx_bi, .cmdline = "console=ttyS0 root=/dev/ram0 quiet",
-        .loader_name = "hop 0.1", .modules = fx_mods, .module_count = 2,
-        .reserved = fx_reserved, .reserved_count = 3, .rsdp_addr = 0xf5a40,
-        .has_load_base = true, .load_base = 0x200000,
-    };
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    fixture();
-    return 0;
+    fx_in.has_load_base = true;
+    fx_in.load_base = 0x200000;
 }
 
 /* ---- reading the block back -------------------------------------------- */
 
-static uint16_t rd16(const uint8_t *p, size_t off) { uint16_t v; memcpy(&v, p + off, 2); return v; }
-static uint32_t rd32(const uint8_t *p, size_t off) { uint32_t v; memcpy(&v, p + off, 4); return v; }
-static uint64_t rd64(const uint8_t *p, size_t off) { uint64_t v; memcpy(&v, p + off, 8); return v; }
+static const struct fx_proto proto = { mb2_info_size, mb2_build_info, 0, 8192, true };
 
-/* Builds into a buffer of exactly mb2_info_size bytes (ASan catches any
- * write beyond what the builder was allowed). */
 static uint8_t *build(const struct handoff_input *in, paddr_t paddr, size_t *used)
 {
-    struct hop_error err = { 0 };
-    size_t cap = mb2_info_size(in);
-    uint8_t *buf = malloc(cap);
-    assert_non_null(buf);
-    int rc = mb2_build_info(in, buf, cap, paddr, used, &err);
-    if (rc != HOP_OK)
-        print_message("unexpected error: %s\n", err.msg);
-    assert_int_equal(rc, HOP_OK);
-    assert_true(*used <= cap);
-    return buf;
+    return fx_build(&proto, in, paddr, used);
 }
 
 /* Checks the block's structure (3.6.1, 3.6.2): total_size, 8-byte aligned
@@ -222,62 +134,10 @@ static void expect_mmap_tag(const uint8_t *info, const struct mem_region *want, 
     }
 }
 
-/* A simulated physical memory holding the block at its address. */
-struct view {
-    const uint8_t *buf;
-    paddr_t base;
-    size_t len;
-};
-
-static const void *view_map(void *ctx, paddr_t addr, size_t len)
-{
-    const struct view *v = ctx;
-    if (addr < v->base || addr - v->base > v->len || len > v->len - (addr - v->base))
-        return NULL;
-    return v->buf + (addr - v->base);
-}
-
-static struct bootinfo parsed; /* 8 KiB: off the stack */
-
 static void parse_back(const uint8_t *buf, paddr_t paddr, size_t used)
 {
-    struct view v = { buf, paddr, used };
-    struct phys_access pa = { view_map, &v };
-    struct hop_error err = { 0 };
-    int rc = bootinfo_parse(&parsed, MB2_BOOTLOADER_MAGIC, paddr, &pa, &err);
-    if (rc != HOP_OK)
-        print_message("parse error: %s\n", err.msg);
-    assert_int_equal(rc, HOP_OK);
+    fx_parse_back(MB2_BOOTLOADER_MAGIC, buf, paddr, used);
     assert_int_equal(parsed.info_size, used);
-}
-
-static void expect_map(const struct bootinfo *b, const struct mem_region *want, size_t n)
-{
-    assert_int_equal(b->map_count, n);
-    for (size_t i = 0; i < n; i++) {
-        assert_int_equal(b->map[i].start, want[i].start);
-        assert_int_equal(b->map[i].end, want[i].end);
-        assert_int_equal(b->map[i].type, want[i].type);
-    }
-}
-
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
-static void expect_fb(const struct framebuffer *got, const struct framebuffer *want)
-{
-    /* Field by field: the structure has padding. */
-    assert_int_equal(got->addr, want->addr);
-    assert_int_equal(got->pitch, want->pitch);
-    assert_int_equal(got->width, want->width);
-    assert_int_equal(got->height, want->height);
-    assert_int_equal(got->bpp, want->bpp);
-    assert_int_equal(got->type, want->type);
-    assert_int_equal(got->red_pos, want->red_pos);
-    assert_int_equal(got->red_size, want->red_size);
-    assert_int_equal(got->green_pos, want->green_pos);
-    assert_int_equal(got->green_size, want->green_size);
-    assert_int_equal(got->blue_pos, want->blue_pos);
-    assert_int_equal(got->blue_size, want->blue_size);
 }
 
 /* ---- tests ------------------------------------------------------------- */
@@ -540,38 +400,16 @@ static void test_framebuffer_kinds(void **state)
     free(buf);
 }
 
-/* Every capacity short of the size: a clean HOP_ERR_NOMEM naming the size
- * needed, and not a byte written beyond the capacity (ASan). */
 static void test_every_short_capacity(void **state)
 {
     (void)state;
-    size_t used;
-    uint8_t *full = build(&fx_in, INFO_PADDR, &used);
-    free(full);
-    for (size_t cap = 0; cap < used; cap++) {
-        uint8_t *buf = malloc(cap ? cap : 1);
-        struct hop_error err = { 0 };
-        size_t need = 0;
-        assert_int_equal(mb2_build_info(&fx_in, buf, cap, INFO_PADDR, &need, &err),
-                         HOP_ERR_NOMEM);
-        assert_int_equal(err.code, HOP_ERR_NOMEM);
-        assert_int_equal(need, used);
-        assert_non_null(strstr(err.msg, "needs"));
-        free(buf);
-    }
+    fx_every_short_capacity(&proto);
 }
 
 static void expect_build_error(const struct handoff_input *in, paddr_t paddr, int code,
                                const char *part)
 {
-    uint8_t buf[8192];
-    struct hop_error err = { 0 };
-    size_t used = 1;
-    assert_int_equal(mb2_build_info(in, buf, sizeof(buf), paddr, &used, &err), code);
-    assert_int_equal(err.code, code);
-    if (!strstr(err.msg, part))
-        print_message("message: %s\n", err.msg);
-    assert_non_null(strstr(err.msg, part));
+    fx_expect_build_error(&proto, in, paddr, code, part);
 }
 
 static void test_refusals(void **state)

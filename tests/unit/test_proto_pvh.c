@@ -4,18 +4,8 @@
  * the offsets of Xen's public/arch-x86/hvm/start_info.h (struct
  * hvm_start_info version 1, hvm_modlist_entry, hvm_memmap_table_entry),
  * transcribed here independently of the code under test. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
-#include "bootinfo.h"
-#include "protos/handoff.h"
+#define FX_MAP_EXTRA { 0x180000000, 0x1c0000000, MEM_PERSISTENT }, /* fx_map's last */
+#include "proto_fixture.h"
 
 /* ---- start_info.h ------------------------------------------------------- */
 
@@ -29,27 +19,10 @@ enum { MOD_PADDR = 0, MOD_SIZE = 8, MOD_CMDLINE = 16, MOD_RESERVED = 24, MOD_ENT
 enum { MM_ADDR = 0, MM_SIZE = 8, MM_TYPE = 16, MM_RESERVED = 20, MM_ENTRY = 24 };
 enum { XEN_RAM = 1, XEN_RESERVED = 2, XEN_ACPI = 3, XEN_NVS = 4, XEN_PMEM = 7 };
 
-#define PAGE 0x1000ull
-#define INFO_PADDR 0x3000000ull
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
-/* ---- the realistic input ----------------------------------------------- */
-
-static const struct mem_region fx_map[] = {
-    { 0x0, 0x9fc00, MEM_USABLE },
-    { 0x9fc00, 0xa0000, MEM_RESERVED },
-    { 0xf0000, 0x100000, MEM_RESERVED },
-    { 0x100000, 0x7fee0000, MEM_USABLE },
-    { 0x7fee0000, 0x7ff00000, MEM_ACPI_RECLAIM },
-    { 0x7ff00000, 0x80000000, MEM_ACPI_NVS },
-    { 0xfec00000, 0xfec01000, MEM_RESERVED },
-    { 0xfffc0000, 0x100000000, MEM_RESERVED },
-    { 0x100000000, 0x180000000, MEM_USABLE },
-    { 0x180000000, 0x1c0000000, MEM_PERSISTENT },
-};
+/* ---- the realistic input (proto_fixture.h) ----------------------------- */
 
 /* The modules stay usable (Linux frees its initrd); the info is marked. */
-static const struct mem_region fx_map_marked[] = {
+static const struct mem_region fx_xen_map_marked[] = {
     { 0x0, 0x9fc00, XEN_RAM },
     { 0x9fc00, 0xa0000, XEN_RESERVED },
     { 0xf0000, 0x100000, XEN_RESERVED },
@@ -64,76 +37,30 @@ static const struct mem_region fx_map_marked[] = {
     { 0x180000000, 0x1c0000000, XEN_PMEM },
 };
 
-static const uint8_t fx_rsdp_v1[20] = "RSD PTR \x42OEMID\0\x00\xe0\x0f\x00";
 static const uint8_t fx_rsdp_v2[36] = "RSD PTR \x17" "BOCHS \x02\x00\xe0\x0f\x00\x24";
-
-static struct bootinfo fx_bi;
-static struct handoff_module fx_mods[2];
-static struct phys_range fx_reserved[3];
-static struct handoff_input fx_in;
 
 static void fixture(void)
 {
-    memset(&fx_bi, 0, sizeof(fx_bi));
-    memcpy(fx_bi.map, fx_map, sizeof(fx_map));
-    fx_bi.map_count = N(fx_map);
-    fx_bi.cmdline = "";
-    fx_bi.loader_name = "GRUB 2.06";
+    fx_fixture(&(const struct fx_spec){
+        .bi_cmdline = "", .bi_loader_name = "GRUB 2.06",
+        .cmdline = "console=ttyS0 earlyprintk=ttyS0",
+        /* PVH addresses are 64-bit: a module above 4 GiB is fine. */
+        .mods = { { 0x2000000, 0x2123456, "/boot/initrd.img" },
+                  { 0x100200000, 0x100280000, "/boot/extra arg=1" } },
+        .module0_what = "module 0" });
     fx_bi.rsdp_v1 = fx_rsdp_v1;
     fx_bi.rsdp_v1_len = sizeof(fx_rsdp_v1);
     fx_bi.rsdp_v2 = fx_rsdp_v2;
     fx_bi.rsdp_v2_len = sizeof(fx_rsdp_v2);
-    fx_mods[0] = (struct handoff_module){ 0x2000000, 0x2123456, "/boot/initrd.img" };
-    /* PVH addresses are 64-bit: a module above 4 GiB is fine. */
-    fx_mods[1] = (struct handoff_module){ 0x100200000, 0x100280000, "/boot/extra arg=1" };
-    fx_reserved[0] = (struct phys_range){ INFO_PADDR, INFO_PADDR + PAGE, "boot information" };
-    fx_reserved[1] = (struct phys_range){ fx_mods[0].start, fx_mods[0].end, "module 0" };
-    fx_reserved[2] = (struct phys_range){ fx_mods[1].start, fx_mods[1].end, "module 1" };
-    fx_in = (struct handoff_input){
-        .bi = &fx_bi, .cmdline = "console=ttyS0 earlyprintk=ttyS0",
-        .loader_name = "hop 0.1", .modules = fx_mods, .module_count = 2,
-        .reserved = fx_reserved, .reserved_count = 3, .rsdp_addr = 0xf5a40,
-    };
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    fixture();
-    return 0;
 }
 
 /* ---- reading the block back -------------------------------------------- */
 
-static uint32_t rd32(const uint8_t *p, size_t off) { uint32_t v; memcpy(&v, p + off, 4); return v; }
-static uint64_t rd64(const uint8_t *p, size_t off) { uint64_t v; memcpy(&v, p + off, 8); return v; }
+static const struct fx_proto proto = { pvh_info_size, pvh_build_info, SI_SIZE, 8192, false };
 
 static uint8_t *build(const struct handoff_input *in, paddr_t paddr, size_t *used)
 {
-    struct hop_error err = { 0 };
-    size_t cap = pvh_info_size(in);
-    uint8_t *buf = malloc(cap);
-    assert_non_null(buf);
-    int rc = pvh_build_info(in, buf, cap, paddr, used, &err);
-    if (rc != HOP_OK)
-        print_message("unexpected error: %s\n", err.msg);
-    assert_int_equal(rc, HOP_OK);
-    assert_true(*used >= SI_SIZE && *used <= cap);
-    return buf;
-}
-
-/* The offset in buf of [addr, addr+len), which must lie inside the block. */
-static size_t inside(paddr_t base, size_t used, uint64_t addr, size_t len)
-{
-    assert_true(addr >= base && addr - base <= used && len <= used - (addr - base));
-    return (size_t)(addr - base);
-}
-
-static const char *string_at(const uint8_t *buf, paddr_t base, size_t used, uint64_t addr)
-{
-    size_t off = inside(base, used, addr, 1);
-    assert_non_null(memchr(buf + off, 0, used - off));
-    return (const char *)buf + off;
+    return fx_build(&proto, in, paddr, used);
 }
 
 static void expect_memmap(const uint8_t *buf, paddr_t base, size_t used,
@@ -159,7 +86,7 @@ static void test_realistic(void **state)
     (void)state;
     size_t used;
     uint8_t *buf = build(&fx_in, INFO_PADDR, &used);
-    assert_true(pvh_info_size(&fx_in) <= PAGE); /* fx_map_marked's one info page */
+    assert_true(pvh_info_size(&fx_in) <= PAGE); /* fx_xen_map_marked's one info page */
     assert_int_equal(rd32(buf, SI_MAGIC), MAGIC);
     assert_int_equal(rd32(buf, SI_VERSION), 1);
     assert_int_equal(rd32(buf, SI_FLAGS), 0);
@@ -180,7 +107,7 @@ static void test_realistic(void **state)
                             fx_mods[i].cmdline);
         assert_int_equal(rd64(buf, e + MOD_RESERVED), 0);
     }
-    expect_memmap(buf, INFO_PADDR, used, fx_map_marked, N(fx_map_marked));
+    expect_memmap(buf, INFO_PADDR, used, fx_xen_map_marked, N(fx_xen_map_marked));
     free(buf);
 }
 
@@ -244,8 +171,8 @@ static void test_modules_carved_out(void **state)
     fx_in.reserved_count = 1;
     uint8_t *buf = build(&fx_in, INFO_PADDR, &used);
     uint32_t n = rd32(buf, SI_MEMMAP_ENTRIES);
-    assert_int_equal(n, N(fx_map_marked) + 2);
-    /* The first entries: the rest is as in fx_map_marked. */
+    assert_int_equal(n, N(fx_xen_map_marked) + 2);
+    /* The first entries: the rest is as in fx_xen_map_marked. */
     size_t mm = inside(INFO_PADDR, used, rd64(buf, SI_MEMMAP), n * MM_ENTRY);
     for (size_t i = 0; i < N(want); i++) {
         assert_int_equal(rd64(buf, mm + i * MM_ENTRY + MM_ADDR), want[i].start);
@@ -258,30 +185,13 @@ static void test_modules_carved_out(void **state)
 static void test_every_short_capacity(void **state)
 {
     (void)state;
-    size_t used;
     fx_in.rsdp_addr = 0; /* with the RSDP copy too */
-    free(build(&fx_in, INFO_PADDR, &used));
-    for (size_t cap = 0; cap < used; cap++) {
-        uint8_t *buf = malloc(cap ? cap : 1);
-        struct hop_error err = { 0 };
-        size_t need = 0;
-        assert_int_equal(pvh_build_info(&fx_in, buf, cap, INFO_PADDR, &need, &err),
-                         HOP_ERR_NOMEM);
-        assert_int_equal(need, used);
-        assert_non_null(strstr(err.msg, "needs"));
-        free(buf);
-    }
+    fx_every_short_capacity(&proto);
 }
 
 static void expect_build_error(paddr_t paddr, int code, const char *part)
 {
-    uint8_t buf[8192];
-    struct hop_error err = { 0 };
-    size_t used = 1;
-    assert_int_equal(pvh_build_info(&fx_in, buf, sizeof(buf), paddr, &used, &err), code);
-    if (!strstr(err.msg, part))
-        print_message("message: %s\n", err.msg);
-    assert_non_null(strstr(err.msg, part));
+    fx_expect_build_error(&proto, &fx_in, paddr, code, part);
 }
 
 static void test_refusals(void **state)

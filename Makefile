@@ -34,13 +34,13 @@ KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin \
 # -mcmodel=kernel needs a negative address; hop runs identity-mapped below
 # 4 GiB, so the small code model is the right one.
 KCFLAGS := $(filter-out -mcmodel=kernel,$(KCFLAGS)) -mcmodel=small
-KASFLAGS := -f elf64 -g -F dwarf -Iboot/ -Iarch/x86_64/
+KASFLAGS := -f elf64 -g -F dwarf -Iarch/x86_64/ -Iarch/x86_64/entry/multiboot/ -Iarch/x86_64/jump/
 KLDFLAGS := -nostdlib --gc-sections -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments -T linker.ld
 
-SRC_C    := $(sort $(wildcard src/*.c src/lib/*.c src/protos/*.c))
+SRC_C    := $(sort $(wildcard src/*.c src/*/*.c))
 HOST_SRC := $(filter-out src/lib/string.c,$(SRC_C))
-ARCH_C   := $(sort $(wildcard arch/x86_64/*.c))
-ASM      := $(sort $(wildcard boot/*.asm arch/x86_64/*.asm))
+ARCH_C   := $(sort $(wildcard arch/x86_64/*.c arch/x86_64/*/*.c arch/x86_64/*/*/*.c))
+ASM      := $(sort $(wildcard arch/x86_64/*.asm arch/x86_64/*/*.asm arch/x86_64/*/*/*.asm))
 KOBJS    := $(patsubst %.c,$(BUILD)/k/%.o,$(SRC_C) $(ARCH_C)) \
 	    $(patsubst %.asm,$(BUILD)/k/%.o,$(ASM))
 
@@ -63,8 +63,9 @@ $(BUILD)/hop.elf: $(BUILD)/hop-debug.elf
 	$(call say,STRIP,$@)$(CROSS_COMPILE)objcopy --strip-debug --strip-unneeded $< $@
 	@size $@ | tail -1 | awk '{printf "hop.elf: text %d data %d bss %d (total %d bytes)\n", $$1, $$2, $$3, $$4}'
 
-# --- test kernels (tests/qemu/kernels) ----------------------------------------
-include tests/qemu/kernels/kernels.mk
+# --- kernels: the demo and bench kernels (kernels/) and the test kernels
+# (tests/qemu/kernels), sharing kernels/lib ------------------------------------
+include kernels/kernels.mk
 
 # --- host unit tests (cmocka) ---------------------------------------------------
 HCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Isrc -DHOP_HOST \
@@ -94,7 +95,7 @@ FCFLAGS := -std=gnu11 -O1 -g -Isrc -DHOP_HOST -DHOP_FUZZ \
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(HOST_SRC) $(wildcard src/*.h src/lib/*.h)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(HOST_SRC) $(wildcard src/*.h src/*/*.h)
 	@mkdir -p $(dir $@)
 	$(call say,FUZZ,$@)$(FUZZCC) $(FCFLAGS) $< $(HOST_SRC) -o $@
 
@@ -113,7 +114,7 @@ deps:
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	tools/hop-run --via grub-bios $(BUILD)/tests/kernels/demo.elf --cmdline "hello from hop"
+	tools/hop-run --via grub-bios $(BUILD)/kernels/demo.elf --cmdline "hello from hop"
 
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_BIN)

@@ -4,9 +4,9 @@
 #ifndef HOP_HOP_H
 #define HOP_HOP_H
 
-#include "bootinfo.h"
-#include "physmem.h"
-#include "boot.h"
+#include "parse/bootinfo.h"
+#include "mm/physmem.h"
+#include "boot/boot.h"
 
 /* Reads the configuration, opens the RAM disk, shows the menu and boots;
  * returns an exit code (src/exitcode.h) only when nothing could be booted. */

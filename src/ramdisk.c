@@ -2,8 +2,8 @@
  * and resolves paths in the archive or, failing that, among the modules. */
 #include "ramdisk.h"
 
-#include "inflate.h"
-#include "progress.h"
+#include "parse/inflate.h"
+#include "console/progress.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
 

@@ -14,8 +14,8 @@
 #ifndef HOP_RAMDISK_H
 #define HOP_RAMDISK_H
 
-#include "bootinfo.h"
-#include "cpio.h"
+#include "parse/bootinfo.h"
+#include "parse/cpio.h"
 #include "lib/error.h"
 #include "lib/types.h"
 

@@ -2,7 +2,7 @@
 #include "cpu.h"
 #include "io.h"
 #include "machine.h"
-#include "console.h"
+#include "console/console.h"
 
 #define QEMU_DEBUG_EXIT_PORT 0xf4
 

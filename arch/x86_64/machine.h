@@ -4,7 +4,7 @@
 
 #include "lib/types.h"
 #include "exitcode.h"
-#include "physmem.h"
+#include "mm/physmem.h"
 
 /* With the `debug-exit` option, halting also writes the code to QEMU's
  * isa-debug-exit port so that test runs end by themselves. */

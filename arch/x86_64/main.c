@@ -1,21 +1,21 @@
-/* hop_main: the C entry, called by boot/entry.asm in long mode with the
+/* hop_main: the C entry, called by arch/x86_64/entry/multiboot/entry.asm in long mode with the
  * loader's magic and info address.  It brings up the consoles, reads the
  * boot information, takes stock of what memory is live, and hands over to
  * the portable boot flow. */
-#include "console.h"
+#include "console/console.h"
 #include "cpu.h"
 #include "machine.h"
-#include "serial.h"
+#include "console/serial.h"
 #include "trap.h"
-#include "vga.h"
-#include "bootinfo.h"
-#include "physmem.h"
+#include "console/vga.h"
+#include "parse/bootinfo.h"
+#include "mm/physmem.h"
 #include "hop.h"
-#include "boot_machine.h"
-#include "crc32c_hw.h"
-#include "fbcon.h"
-#include "progress.h"
-#include "quiesce.h"
+#include "jump/boot_machine.h"
+#include "jump/crc32c_hw.h"
+#include "console/fbcon.h"
+#include "console/progress.h"
+#include "quiesce/quiesce.h"
 #include "timer.h"
 #include "lib/string.h"
 
@@ -23,7 +23,7 @@
 #define VGA_TEXT_BASE 0xB8000
 #define VGA_TEXT_COLS 80
 #define VGA_TEXT_ROWS 25
-#define IDENTITY_LIMIT (4ull << 30) /* mapped by boot/entry.asm */
+#define IDENTITY_LIMIT (4ull << 30) /* mapped by arch/x86_64/entry/multiboot/entry.asm */
 
 extern char __image_start[], __image_end[];
 
@@ -47,7 +47,7 @@ static bool fb_low(const struct bootinfo *bi)
            size <= IDENTITY_LIMIT - bi->fb.addr;
 }
 
-/* hop's text on the loader's linear framebuffer (src/fbcon.c). */
+/* hop's text on the loader's linear framebuffer (src/console/fbcon.c). */
 static void console_setup_fb(const struct bootinfo *bi)
 {
     struct hop_error err = { 0 };

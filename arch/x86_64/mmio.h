@@ -1,5 +1,5 @@
 /* Memory-mapped device registers.  hop runs on the identity map, and
- * boot/entry.asm maps the whole first 4 GiB (where firmware puts the LAPIC,
+ * arch/x86_64/entry/multiboot/entry.asm maps the whole first 4 GiB (where firmware puts the LAPIC,
  * IO-APICs, HPET, IOMMUs and usually ECAM), so a register's physical address
  * is its pointer; MMIO_LIMIT says how far that holds.  The accesses are
  * volatile so that each is one load or store of exactly that width. */
@@ -8,7 +8,7 @@
 
 #include "lib/types.h"
 
-#define MMIO_LIMIT (4ull << 30) /* boot/entry.asm's LOW_MAP_GIB */
+#define MMIO_LIMIT (4ull << 30) /* arch/x86_64/entry/multiboot/entry.asm's LOW_MAP_GIB */
 
 /* True when [addr, addr+len) lies in the identity-mapped first 4 GiB. */
 static inline bool mmio_reachable(paddr_t addr, uint64_t len)

@@ -14,7 +14,7 @@
 #define ENTRIES 512
 #define SIZE_2M (1ull << 21)
 #define SIZE_1G (1ull << 30)
-#define LOW_MAPPED (4ull << 30) /* boot/entry.asm's LOW_MAP_GIB */
+#define LOW_MAPPED (4ull << 30) /* arch/x86_64/entry/multiboot/entry.asm's LOW_MAP_GIB */
 #define PT_LIMIT LOW_MAPPED     /* table pages must be reachable now */
 
 extern uint64_t boot_pml4[ENTRIES];

@@ -2,7 +2,7 @@
  * to find the bug (vector, error code, RIP, CR2, registers) and halt. */
 #include "trap.h"
 #include "cpu.h"
-#include "console.h"
+#include "console/console.h"
 #include "machine.h"
 
 #define IDT_VECTORS 32

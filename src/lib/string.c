@@ -1,7 +1,7 @@
 /* The string functions that are plain loops, for the freestanding images
  * (hop and the test kernels; the host build uses the C library's).  The
  * copying ones are per architecture: arch/x86_64/string.c for hop,
- * tests/qemu/kernels/tk_string.c for the i386 test kernels. */
+ * kernels/lib/tk_string.c for the i386 test kernels. */
 #include "string.h"
 
 int memcmp(const void *a, const void *b, size_t n)

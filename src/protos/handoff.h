@@ -24,11 +24,11 @@
 #ifndef HOP_PROTOS_HANDOFF_H
 #define HOP_PROTOS_HANDOFF_H
 
-#include "bootinfo.h"
+#include "parse/bootinfo.h"
 #include "lib/error.h"
 #include "lib/types.h"
-#include "mbheader.h"
-#include "physmem.h"
+#include "parse/mbheader.h"
+#include "mm/physmem.h"
 
 /* buf_paddr alignment every builder requires: the largest alignment any
  * structure inside an info block asks for (an RSDP copy, 16), so offsets

@@ -7,7 +7,7 @@
 
 #include "lib/fmt.h"
 #include "lib/string.h"
-#include "multiboot.h"
+#include "parse/multiboot.h"
 
 #define MB1_PROTO "multiboot1 info"
 #define MB1_INFO_ALIGN 8 /* 4 would do: every field is at most 32-bit aligned */

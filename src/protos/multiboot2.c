@@ -5,7 +5,7 @@
 #include "protos/handoff.h"
 
 #include "lib/string.h"
-#include "multiboot.h"
+#include "parse/multiboot.h"
 
 #define MB2_PROTO "multiboot2 info"
 

@@ -1,4 +1,4 @@
-/* libFuzzer target for src/acpi.c.
+/* libFuzzer target for src/parse/acpi.c.
  *
  * The input is an 8-byte header followed by a simulated physical memory:
  *
@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acpi.h"
+#include "parse/acpi.h"
 
 #define HEADER_SIZE 8
 #define FLAG_SCAN 1u

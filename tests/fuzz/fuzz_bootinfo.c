@@ -1,4 +1,4 @@
-/* libFuzzer target for src/bootinfo.c.
+/* libFuzzer target for src/parse/bootinfo.c.
  *
  * The input is an 8-byte header followed by a simulated physical memory:
  *
@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bootinfo.h"
+#include "parse/bootinfo.h"
 
 enum fuzz_mode { MODE_MB2, MODE_MB1, MODE_MAGIC, MODE_NORMALIZE };
 

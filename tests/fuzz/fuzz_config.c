@@ -1,4 +1,4 @@
-/* libFuzzer target: src/config.c.  The whole input is parsed as a
+/* libFuzzer target: src/parse/config.c.  The whole input is parsed as a
  * configuration file; then, split at its first NUL byte, the part before as
  * hop's command line and the part after as the file.  The file text is
  * copied into an exactly sized heap block without a NUL, so ASan reports
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "parse/config.h"
 
 static struct hop_config cfg;
 

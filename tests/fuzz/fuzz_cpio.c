@@ -1,4 +1,4 @@
-/* libFuzzer target for src/cpio.c and src/ramdisk.c: the input is walked as
+/* libFuzzer target for src/parse/cpio.c and src/ramdisk.c: the input is walked as
  * a cpio archive, the names found are looked up again and listed, and the
  * same bytes are offered to the RAM disk layer as a boot module (which also
  * decompresses gzip inputs and the gzip files inside them). */
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpio.h"
+#include "parse/cpio.h"
 #include "ramdisk.h"
 
 #define FUZZ_MAX_NAMES 8

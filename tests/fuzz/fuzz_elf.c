@@ -1,12 +1,12 @@
-/* libFuzzer target: src/elf.c, and src/mbheader.c on the same bytes (a
+/* libFuzzer target: src/parse/elf.c, and src/parse/mbheader.c on the same bytes (a
  * kernel file is searched for both).  The input is copied into an exactly
  * sized heap block so ASan reports any read past its end. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "elf.h"
-#include "mbheader.h"
+#include "parse/elf.h"
+#include "parse/mbheader.h"
 
 static volatile uint8_t sink; /* keeps the byte reads below alive */
 

@@ -1,4 +1,4 @@
-/* libFuzzer target for src/inflate.c: the input is decoded as a gzip file
+/* libFuzzer target for src/parse/inflate.c: the input is decoded as a gzip file
  * and as a raw DEFLATE stream, into heap buffers of exactly the capacity
  * given (so ASan sees any write past it), and the results are checked for
  * consistency: a stream that decodes to n bytes must, with room for n - 1,
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "inflate.h"
+#include "parse/inflate.h"
 
 #define FUZZ_GZIP_OUT_MAX (1u << 20) /* cap on what ISIZE may ask for */
 #define FUZZ_RAW_OUT 8192

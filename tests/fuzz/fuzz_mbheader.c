@@ -1,10 +1,10 @@
-/* libFuzzer target: src/mbheader.c.  The input is copied into an exactly
+/* libFuzzer target: src/parse/mbheader.c.  The input is copied into an exactly
  * sized heap block so ASan reports any read past its end. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "mbheader.h"
+#include "parse/mbheader.h"
 
 static volatile uint8_t sink;
 

@@ -8,7 +8,8 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HOP_RUN = os.path.join(ROOT, "tools", "hop-run")
-KERNELS = os.path.join(ROOT, "build", "tests", "kernels")
+KERNELS = os.path.join(ROOT, "build", "tests", "kernels")  # tests/qemu/kernels
+SHIPPED_KERNELS = os.path.join(ROOT, "build", "kernels")      # kernels/: demo, bench
 
 GIB = 1 << 30
 MIB = 1 << 20
@@ -51,6 +52,8 @@ class Run:
 
 def kernel(name):
     path = os.path.join(KERNELS, name + ".elf")
+    if not os.path.exists(path):
+        path = os.path.join(SHIPPED_KERNELS, name + ".elf")
     if not os.path.exists(path):
         pytest.fail(f"{path} missing: run make")
     return path

@@ -1,5 +1,5 @@
 /* TEST ONLY: linked into build/hop-dirty.elf, never into build/hop.elf
- * (tests/qemu/kernels/kernels.mk).  Proves that quiescing works from a
+ * (kernels/kernels.mk).  Proves that quiescing works from a
  * machine that is as busy as firmware or a crashed kernel could leave it.
  *
  * The link wraps quiesce_machine (ld --wrap=quiesce_machine): the call in
@@ -28,18 +28,18 @@
  * Every handler counts into `dirty_counts`; the NIC writes `dirty_rx_ring`
  * and `dirty_rx_buffer`: the test passes those (found with nm) to
  * quietcheck as canaries. */
-#include "acpi_tables.h"
-#include "console.h"
+#include "quiesce/acpi_tables.h"
+#include "console/console.h"
 #include "cpu.h"
-#include "hpet.h"
+#include "quiesce/hpet.h"
 #include "io.h"
-#include "ioapic.h"
-#include "lapic.h"
+#include "quiesce/ioapic.h"
+#include "quiesce/lapic.h"
 #include "mmio.h"
-#include "pci_cfg.h"
-#include "pic.h"
-#include "pit.h"
-#include "quiesce.h"
+#include "quiesce/pci_cfg.h"
+#include "quiesce/pic.h"
+#include "quiesce/pit.h"
+#include "quiesce/quiesce.h"
 #include "timer.h"
 #include "lib/string.h"
 

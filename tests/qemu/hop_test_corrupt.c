@@ -1,5 +1,5 @@
 /* TEST ONLY: linked into build/hop-corrupt.elf, never into build/hop.elf
- * (tests/qemu/kernels/kernels.mk).  Proves that the trampoline's VERIFY ops
+ * (kernels/kernels.mk).  Proves that the trampoline's VERIFY ops
  * catch a destination that is wrong after the moves.
  *
  * The link wraps tramp_enter (ld --wrap=tramp_enter): boot_machine.c's call
@@ -20,9 +20,9 @@
  * after the trampoline list), which kimage_load has already run: dead.  The
  * wrong byte itself is kept in the new END record's unused dst field, in the
  * control area, which no op writes. */
-#include "console.h"
-#include "reloc.h"
-#include "tramp.h"
+#include "console/console.h"
+#include "reloc/oplist.h"
+#include "jump/tramp.h"
 
 void __real_tramp_enter(paddr_t control, struct tramp_params *p) __attribute__((noreturn));
 void __wrap_tramp_enter(paddr_t control, struct tramp_params *p) __attribute__((noreturn));

@@ -9,7 +9,7 @@ import zlib
 
 import pytest
 
-from conftest import EXIT_PASS, hop_run, kernel
+from conftest import EXIT_PASS, KERNELS, hop_run, kernel
 
 ROUTES = ["qemu-kernel", "grub-bios", "grub-efi"]
 
@@ -84,7 +84,7 @@ def test_relocatable_multiboot2(name, low, high, via):
     (reloc: high, reloc-low: low), slides the entry, and the kernel finds
     itself where the load-base tag says, aligned and inside [min, max]."""
     import re
-    path = os.path.join(os.path.dirname(kernel("demo")), name + ".bin")
+    path = os.path.join(KERNELS, name + ".bin")
     run = hop_run(path, via=via)
     assert run.rc == EXIT_PASS, run
     m = re.search(r"reloc: base 0x([0-9a-f]{8}) \(tag 0x([0-9a-f]{8})\) PASS", run.out)
@@ -102,7 +102,7 @@ def test_plain_elf64_long_mode(via):
     """A plain ELF64 (no multiboot header, no notes) is entered in long mode
     with RAX = the multiboot2 magic and RBX = RDI = an info block; the kernel
     checks the mode, the registers, IF and the block itself."""
-    path = os.path.join(os.path.dirname(kernel("demo")), "elf64.elf")
+    path = os.path.join(KERNELS, "elf64.elf")
     run = hop_run(path, via=via, timeout=120 if via == "grub-efi" else 60)
     assert "protocol elf" in run.out, run
     assert "elf64: long mode, paging on, RAX magic, RBX=RDI info, IF=0, info sane: PASS" in run.out, run

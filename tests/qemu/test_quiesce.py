@@ -29,7 +29,7 @@ from conftest import EXIT_FAIL, EXIT_PASS, ROOT, hop_run, kernel
 HOP_DIRTY = os.path.join(ROOT, "build", "hop-dirty.elf")
 CANARY_SYMBOLS = ("dirty_rx_ring", "dirty_rx_buffer", "dirty_counts")
 
-# hop's quiesce lines, in order (arch/x86_64/quiesce.c)
+# hop's quiesce lines, in order (arch/x86_64/quiesce/quiesce.c)
 CLASSES = ["8259 PIC", "local APIC", "IO-APIC", "PCI", "IOMMU", "HPET", "PIT", "ISA DMA",
            "pending interrupts"]
 

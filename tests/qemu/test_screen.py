@@ -1,6 +1,6 @@
 """hop's log on the screen.  Under UEFI (OVMF, then GRUB) the loader hands
 hop a linear GOP framebuffer and hop draws its log there with its own font
-(src/fbcon.c, src/font8x16.c).
+(src/console/fbcon.c, src/console/font8x16.c).
 
 The scenarios boot a configuration whose kernel is missing, so hop prints
 its log, says it could boot nothing and halts with the screen left as it
@@ -9,7 +9,7 @@ The second one also gives hop a large gzipped RAM disk, whose progress bar
 must be redrawn in place on the serial port ('\r') and on the screen.
 The test then works out, from the serial output, which text must be on
 which row (a model of the console: clipping, '\\r', scrolling), renders it
-with the font read from src/font8x16.c, and compares the picture cell by
+with the font read from src/console/font8x16.c, and compares the picture cell by
 cell as ink or background, not exact colours.  No stored picture is
 involved.  build/screen.png is the screendump, for people to look at.
 """
@@ -25,8 +25,8 @@ import pytest
 
 from conftest import HOP_RUN, ROOT, kernel
 
-FONT_C = os.path.join(ROOT, "src", "font8x16.c")
-FBCON_H = os.path.join(ROOT, "src", "fbcon.h")
+FONT_C = os.path.join(ROOT, "src", "console", "font8x16.c")
+FBCON_H = os.path.join(ROOT, "src", "console", "fbcon.h")
 SCREEN_PNG = os.path.join(ROOT, "build", "screen.png")
 PROGRESS_PNG = os.path.join(ROOT, "build", "screen-progress.png")
 MARKER = "hop: halted"          # the last line hop prints

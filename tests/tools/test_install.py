@@ -107,7 +107,7 @@ def test_installed_tools_run(dest, tmp_path):
                        env=clean_env(), stdout=subprocess.PIPE, text=True)
     assert "/hop.cfg" in r.stdout
     # hop-run's dry run goes through most of hoplib
-    kernel = os.path.join(REPO, "build", "tests", "kernels", "demo.elf")
+    kernel = os.path.join(REPO, "build", "kernels", "demo.elf")
     if os.path.isfile(kernel):
         r = subprocess.run([os.path.join(bindir, "hop-run"), "--dry-run",
                             "--hop", HOP, kernel], env=clean_env(),

@@ -24,7 +24,7 @@ TOOLS = os.path.join(REPO, "tools")
 MKIMAGE = os.path.join(TOOLS, "hop-mkimage")
 RAMDISK = os.path.join(TOOLS, "hop-ramdisk")
 HOP = os.path.join(REPO, "build", "hop.elf")
-DEMO = os.path.join(REPO, "build", "tests", "kernels", "demo.elf")
+DEMO = os.path.join(REPO, "build", "kernels", "demo.elf")
 sys.path.insert(0, TOOLS)
 sys.dont_write_bytecode = True    # no __pycache__ in tools/hoplib
 

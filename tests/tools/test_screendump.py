@@ -16,7 +16,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 TOOLS = os.path.join(REPO, "tools")
 HOP_RUN = os.path.join(TOOLS, "hop-run")
 HOP_ELF = os.path.join(REPO, "build", "hop.elf")
-DEMO = os.path.join(REPO, "build", "tests", "kernels", "demo.elf")
+DEMO = os.path.join(REPO, "build", "kernels", "demo.elf")
 sys.path.insert(0, TOOLS)
 sys.dont_write_bytecode = True    # no __pycache__ in tools/hoplib
 

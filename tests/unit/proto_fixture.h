@@ -26,7 +26,7 @@
 
 #include <cmocka.h>
 
-#include "bootinfo.h"
+#include "parse/bootinfo.h"
 #include "protos/handoff.h"
 
 #define FX_UNUSED __attribute__((unused))
@@ -238,7 +238,7 @@ static const void *view_map(void *ctx, paddr_t addr, size_t len)
 
 static struct bootinfo parsed; /* 8 KiB: off the stack */
 
-/* hop's own parser (src/bootinfo.c) reads the block back into parsed. */
+/* hop's own parser (src/parse/bootinfo.c) reads the block back into parsed. */
 static FX_UNUSED void fx_parse_back(uint32_t magic, const uint8_t *buf, paddr_t paddr,
                                     size_t used)
 {

@@ -5,9 +5,9 @@
 #ifndef HOP_TEST_SIM_H
 #define HOP_TEST_SIM_H
 
-#include "bootinfo.h"
-#include "kimage.h"
-#include "physmem.h"
+#include "parse/bootinfo.h"
+#include "reloc/kimage.h"
+#include "mm/physmem.h"
 
 #define SIM_MAX_WINDOWS 4
 

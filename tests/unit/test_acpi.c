@@ -1,4 +1,4 @@
-/* Unit tests of src/acpi.c: an RSDP and the tables it leads to (XSDT/RSDT,
+/* Unit tests of src/parse/acpi.c: an RSDP and the tables it leads to (XSDT/RSDT,
  * MADT, MCFG, DMAR, IVRS, HPET) built by hand in a simulated physical
  * memory, the RSDP search, and malformed tables of every kind, which must be
  * reported and skipped while the rest is still read.
@@ -7,7 +7,7 @@
  * asked for on every map, so AddressSanitizer catches a read beyond any
  * view.  The layouts below are transcribed from the specifications (ACPI
  * 6.5 5.2.5-5.2.12, PCI Firmware 3.3 4.1.2, VT-d 4.1 8, AMD IOMMU 3.08 5.2,
- * IA-PC HPET 1.0a 3.2.4) independently of src/acpi.c. */
+ * IA-PC HPET 1.0a 3.2.4) independently of src/parse/acpi.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "acpi.h"
+#include "parse/acpi.h"
 
 #define SIM_BASE 0xE0000u
 #define SIM_SIZE (256u * 1024u)

@@ -1,4 +1,4 @@
-/* Unit tests of src/boot_summary.c: a kimage planned and loaded on the
+/* Unit tests of src/boot/summary.c: a kimage planned and loaded on the
  * simulated machine of sim.c, an attempt around it, and the summary as the
  * consoles get it. */
 #include <setjmp.h>
@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "sim.c"
-#include "boot_summary.h"
-#include "console.h"
+#include "boot/summary.h"
+#include "console/console.h"
 
 #define KiB 1024ull
 #define MiB (1024ull * KiB)

@@ -1,11 +1,11 @@
-/* Unit tests of src/bootinfo.c: multiboot2 and multiboot1 info blocks built
+/* Unit tests of src/parse/bootinfo.c: multiboot2 and multiboot1 info blocks built
  * by hand in a simulated physical memory, the memory map normalization, and
  * malformed input of every kind the parsers must refuse.
  *
  * The simulated memory hands out a fresh heap copy of exactly the range asked
  * for on every map, so AddressSanitizer catches any read beyond a view, not
  * just beyond the whole memory.  The layouts below are transcribed from the
- * specifications independently of src/bootinfo.c. */
+ * specifications independently of src/parse/bootinfo.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "bootinfo.h"
+#include "parse/bootinfo.h"
 
 /* ---- specification constants (Multiboot2 3.6, Multiboot 0.6.96 3.3, UEFI) */
 

@@ -1,4 +1,4 @@
-/* Unit tests of src/config.c.  File texts are copied into exactly sized
+/* Unit tests of src/parse/config.c.  File texts are copied into exactly sized
  * heap blocks without a NUL, so ASan catches any read past len. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "config.h"
+#include "parse/config.h"
 
 static struct hop_config cfg;
 static struct hop_error err;

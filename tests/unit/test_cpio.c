@@ -1,4 +1,4 @@
-/* Unit tests of src/cpio.c: archives are built here byte by byte (so every
+/* Unit tests of src/parse/cpio.c: archives are built here byte by byte (so every
  * field can be broken on purpose), plus two made by GNU cpio. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "cpio.h"
+#include "parse/cpio.h"
 #include "data/real_cpio.h"
 
 /* --- an archive builder ------------------------------------------------------ */

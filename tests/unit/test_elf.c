@@ -1,4 +1,4 @@
-/* Unit tests of src/elf.c: ELF files are built by hand in a buffer, then
+/* Unit tests of src/parse/elf.c: ELF files are built by hand in a buffer, then
  * copied into an exactly sized heap block so ASan sees any overread. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "elf.h"
+#include "parse/elf.h"
 
 #define FILE_CAP 0x8000
 

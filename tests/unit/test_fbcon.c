@@ -1,4 +1,4 @@
-/* Unit tests of src/fbcon.c and src/font8x16.c: the console draws into host
+/* Unit tests of src/console/fbcon.c and src/console/font8x16.c: the console draws into host
  * buffers in several pixel formats; the tests read the pixels back and
  * recognise the glyphs in them, so they check what a person would see
  * (which character in which cell, in which colour) without storing
@@ -12,8 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "fbcon.h"
-#include "font8x16.h"
+#include "console/fbcon.h"
+#include "console/font8x16.h"
 
 #define SENTINEL 0xEE /* bytes the console must not touch */
 #define FG 0x123456u  /* distinct channels, so swapped fields show */

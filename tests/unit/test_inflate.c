@@ -1,4 +1,4 @@
-/* Unit tests of src/inflate.c and src/crc32.c: DEFLATE and gzip decoding.
+/* Unit tests of src/parse/inflate.c and src/lib/crc32.c: DEFLATE and gzip decoding.
  * zlib (tests only) produces valid streams of every block type and serves as
  * the reference; malformed streams are written bit by bit with a small
  * encoder below. */
@@ -12,8 +12,8 @@
 #include <cmocka.h>
 #include <zlib.h>
 
-#include "crc32.h"
-#include "inflate.h"
+#include "lib/crc32.h"
+#include "parse/inflate.h"
 
 /* --- helpers: test data, zlib ---------------------------------------------- */
 

@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "sim.c"
-#include "crc32c.h"
-#include "kimage.h"
+#include "lib/crc32c.h"
+#include "reloc/kimage.h"
 
 #define KiB 1024ull
 #define MiB (1024ull * KiB)

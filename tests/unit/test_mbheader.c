@@ -1,4 +1,4 @@
-/* Unit tests of src/mbheader.c: multiboot1 and multiboot2 headers written
+/* Unit tests of src/parse/mbheader.c: multiboot1 and multiboot2 headers written
  * by hand into a buffer, parsed from an exactly sized heap copy. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "mbheader.h"
+#include "parse/mbheader.h"
 
 #define FILE_CAP 0x10000
 

@@ -1,4 +1,4 @@
-/* Unit tests of src/progress.c: the bar's text, and when it is drawn (a
+/* Unit tests of src/console/progress.c: the bar's text, and when it is drawn (a
  * fake clock, a console sink that records what the consoles got). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,9 +10,9 @@
 #include <cmocka.h>
 #include <zlib.h>
 
-#include "console.h"
-#include "inflate.h"
-#include "progress.h"
+#include "console/console.h"
+#include "parse/inflate.h"
+#include "console/progress.h"
 
 #define MIB (1ull << 20)
 #define CONSOLE_WIDTH 80 /* VGA text: a bar must never wrap */

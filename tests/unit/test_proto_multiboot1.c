@@ -1,10 +1,10 @@
 /* Unit tests of src/protos/multiboot1.c: the multiboot1 boot information
  * hop hands to a kernel.  Each block is built from a realistic input into a
  * buffer at a fake physical address, then read back by hop's own parser
- * (src/bootinfo.c) through a simulated memory at that address, and byte by
+ * (src/parse/bootinfo.c) through a simulated memory at that address, and byte by
  * byte at the offsets of the Multiboot Specification 0.6.96, section 3.3,
  * transcribed here independently of the code under test. */
-#include "mbheader.h"
+#include "parse/mbheader.h"
 #include "proto_fixture.h"
 
 /* ---- Multiboot 0.6.96, 3.3 --------------------------------------------- */

@@ -1,10 +1,10 @@
 /* Unit tests of src/protos/multiboot2.c: the multiboot2 boot information
  * hop hands to a kernel.  Each block is built from a realistic input into a
  * buffer at a fake physical address, then read back twice: by hop's own
- * parser (src/bootinfo.c) through a simulated memory at that address, and
+ * parser (src/parse/bootinfo.c) through a simulated memory at that address, and
  * byte by byte at the offsets the Multiboot2 specification (section 3.6)
  * gives, transcribed here independently of the code under test. */
-#include "mbheader.h"
+#include "parse/mbheader.h"
 #include "proto_fixture.h"
 
 /* ---- Multiboot2 3.6 ---------------------------------------------------- */

@@ -6,8 +6,8 @@
  * bytes; more files may be named on the command line.
  *
  * Build (no sanitizers):
- *   gcc -O2 -Isrc -DHOP_HOST tools/bench/inflate_bench.c src/inflate.c \
- *       src/crc32.c src/lib/error.c src/lib/fmt.c -lz -o build/inflate_bench */
+ *   gcc -O2 -Isrc -DHOP_HOST tools/bench/inflate_bench.c src/parse/inflate.c \
+ *       src/lib/crc32.c src/lib/error.c src/lib/fmt.c -lz -o build/inflate_bench */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +16,7 @@
 #include <time.h>
 #include <zlib.h>
 
-#include "inflate.h"
+#include "parse/inflate.h"
 
 #define BENCH_RUNS 7
 #define BENCH_SIZE (16u << 20)

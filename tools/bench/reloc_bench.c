@@ -13,18 +13,18 @@
  * writes (its tables, the op list) is ever touched.
  *
  * Build (no sanitizers):
- *   gcc -std=gnu11 -O2 -Isrc -DHOP_HOST tools/bench/reloc_bench.c src/kimage.c \
- *       src/kimage_alloc.c src/relocplan.c src/reloc_order.c src/reloc_emit.c \
- *       src/reloc_run.c src/crc32c.c src/physmem.c src/bootinfo.c src/lib/fmt.c \
- *       src/lib/error.c src/progress.c src/console.c -o build/reloc_bench */
+ *   gcc -std=gnu11 -O2 -Isrc -DHOP_HOST tools/bench/reloc_bench.c src/reloc/kimage.c \
+ *       src/reloc/kimage_alloc.c src/reloc/plan.c src/reloc/order.c src/reloc/emit.c \
+ *       src/reloc/oplist_run.c src/lib/crc32c.c src/mm/physmem.c src/parse/bootinfo.c src/lib/fmt.c \
+ *       src/lib/error.c src/console/progress.c src/console/console.c -o build/reloc_bench */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
 
-#include "crc32c.h"
-#include "kimage.h"
+#include "lib/crc32c.h"
+#include "reloc/kimage.h"
 
 #define GiB (1ull << 30)
 #define MEM_TOP (14 * GiB)  /* simulated RAM: usable [1 MiB, 14 GiB) */

@@ -10,7 +10,7 @@ benchmarks.  Sections:
               10 biggest symbols
   host        hop's inflate against zlib (tools/bench/inflate_bench.c), the
               planner's time for 10k, 100k, 1M pages (reloc_bench.c)
-  relocation  synthetic ELF kernels (build/tests/kernels/bench.elf plus
+  relocation  synthetic ELF kernels (build/kernels/bench.elf plus
               random-filled PT_LOADs at chosen addresses) of 1, 16, 64 and
               256 MiB, and one with the Debian vmlinux's PT_LOAD layout and
               bytes, booted through hop by QEMU -kernel (multiboot1) with
@@ -54,7 +54,7 @@ BUILD = os.path.join(ROOT, "build")
 OUT = os.path.join(BUILD, "bench")
 HOP_ELF = os.path.join(BUILD, "hop.elf")
 HOP_RUN = os.path.join(ROOT, "tools", "hop-run")
-KERNELS = os.path.join(BUILD, "tests", "kernels")
+KERNELS = os.path.join(BUILD, "kernels")
 BENCH_ELF = os.path.join(KERNELS, "bench.elf")
 DEMO_ELF = os.path.join(KERNELS, "demo.elf")
 DEBIAN = os.path.join(BUILD, "debian")
@@ -150,7 +150,7 @@ def section_size():
         record("size", "text symbol", name, size, "bytes")
         say("  %8d  %s %s" % (size, kind, name))
     objs = []
-    for top in ("src", "arch", "boot"):      # hop's own objects, not the tests'
+    for top in ("src", "arch"):      # hop's own objects, not the tests'
         for d, _, files in os.walk(os.path.join(BUILD, "k", top)):
             rel = os.path.relpath(d, os.path.join(BUILD, "k"))
             objs += [os.path.join(d, f) for f in files if f.endswith(".o") and any(
@@ -177,9 +177,10 @@ def host_library():
     archive: each benchmark links what it uses, whatever src/ grows."""
     lib = os.path.join(OUT, "host", "libhop-bench.a")
     srcs = []
-    for d in ("src", "src/lib", "src/protos"):
-        srcs += sorted(os.path.join(d, f) for f in os.listdir(os.path.join(ROOT, d))
-                       if f.endswith(".c") and os.path.join(d, f) != "src/lib/string.c")
+    for d, _, files in sorted(os.walk(os.path.join(ROOT, "src"))):
+        rel = os.path.relpath(d, ROOT)
+        srcs += sorted(os.path.join(rel, f) for f in files
+                       if f.endswith(".c") and os.path.join(rel, f) != "src/lib/string.c")
     objs, procs = [], []
     for src in srcs:
         obj = os.path.join(OUT, "host", src[:-2].replace("/", "_") + ".o")
@@ -269,7 +270,7 @@ def section_host():
 # --- synthetic kernels ------------------------------------------------------------
 
 class BaseKernel:
-    """build/tests/kernels/bench.elf: ELF32, its PT_LOADs kept as they are."""
+    """build/kernels/bench.elf: ELF32, its PT_LOADs kept as they are."""
 
     def __init__(self, path):
         with open(path, "rb") as f:
@@ -682,7 +683,7 @@ def main(argv):
     ap.add_argument("--debian-rounds", type=int, default=3,
                     help="rounds of the Debian boots (0: skip)")
     ap.add_argument("--hop", help="the hop image (default: build/hop.elf)")
-    ap.add_argument("--bench-kernel", help="default: build/tests/kernels/bench.elf")
+    ap.add_argument("--bench-kernel", help="default: build/kernels/bench.elf")
     a = ap.parse_args(argv)
     global HOP_ELF, BENCH_ELF
     HOP_ELF = os.path.abspath(a.hop) if a.hop else HOP_ELF

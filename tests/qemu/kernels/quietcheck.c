@@ -25,7 +25,7 @@
  * 0xCF8/0xCFC only, its own register definitions.  Only the ACPI parser is
  * hop's (unit-tested and fuzzed on its own). */
 #include "tk.h"
-#include "acpi.h"
+#include "parse/acpi.h"
 #include "lib/string.h"
 
 #define WINDOW_MS 30

@@ -1,5 +1,0 @@
-#ifndef HOP_ARCH_BOOT_MACHINE_H
-#define HOP_ARCH_BOOT_MACHINE_H
-#include "boot.h"
-extern const struct boot_machine x86_boot_machine;
-#endif

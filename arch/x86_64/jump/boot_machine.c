@@ -1,0 +1,49 @@
+/* The machine side of booting: the trampoline's control area, input and
+ * time for the menu, and the last steps before the jump. */
+#include "jump/boot_machine.h"
+#include "cpu.h"
+#include "console/keyboard.h"
+#include "machine.h"
+#include "quiesce/quiesce.h"
+#include "console/serial.h"
+#include "timer.h"
+#include "jump/tramp.h"
+
+static struct tramp_params *params;
+
+static void machine_prepare(struct kimage *k, paddr_t max_addr)
+{
+    params = tramp_prepare(k->control_addr, max_addr, k->ops_addr);
+}
+
+static void machine_jump(struct kimage *k, const struct boot_handoff *h)
+{
+    params->entry = h->entry;
+    params->mode = h->mode == BOOT_MODE_LONG ? TRAMP_MODE_LONG : TRAMP_MODE_PROT32;
+    params->regs = (struct tramp_regs){ h->rax, h->rbx, h->rcx, h->rdx, h->rsi, h->rdi, h->rbp };
+    if (machine_debug_exit_enabled())
+        params->flags |= TRAMP_FLAG_DEBUG_EXIT;
+    quiesce_machine();
+    tramp_enter(k->control_addr, params);
+}
+
+static int machine_getc(void)
+{
+    int c = serial_getc();
+    return c >= 0 ? c : keyboard_getc();
+}
+
+static uint64_t machine_cycles(void)
+{
+    return rdtsc();
+}
+
+const struct boot_machine x86_boot_machine = {
+    .control_size = tramp_control_size,
+    .prepare = machine_prepare,
+    .jump = machine_jump,
+    .getc = machine_getc,
+    .now_ms = timer_now_ms,
+    .cycles = machine_cycles,
+    .cycles_per_ms = timer_tsc_per_ms,
+};

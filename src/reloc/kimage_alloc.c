@@ -1,0 +1,174 @@
+/* Memory kimage takes for itself.
+ *
+ * Scratch: the planner's working arrays, bump-allocated from blocks that
+ * pm's allocator hands out and that are released when the plan ends.  They
+ * are dead before anything is loaded, so a destination over scratch memory
+ * is still loaded directly (the planner leaves them out of the live set).
+ *
+ * Plan allocations (placed items, bounce memory, the control area): memory
+ * that is usable, not live, no destination and no source; taken top-down
+ * like physmem_alloc (kernels load low) and then marked live in pm. */
+#include "reloc/kimage_priv.h"
+#include "lib/string.h"
+
+static const char kimage_scratch_what[] = "kimage scratch";
+
+void *kimage_map(const struct kimage *k, paddr_t addr, uint64_t len)
+{
+    paddr_t end;
+    if (len > SIZE_MAX || ADD_OVERFLOWS(addr, len, &end))
+        return NULL;
+    return k->mem.map(k->mem.ctx, addr, (size_t)len);
+}
+
+int kimage_log_alloc(struct kimage *k, paddr_t start, paddr_t end, const char *what,
+                     struct hop_error *err)
+{
+    if (k->alloc_count == KIMAGE_MAX_ALLOCS)
+        return error_set(err, HOP_ERR_LIMIT, "%s: more than %d allocations", what,
+                         KIMAGE_MAX_ALLOCS);
+    k->allocs[k->alloc_count++] = (struct phys_range){ start, end, what };
+    return HOP_OK;
+}
+
+bool kimage_is_scratch(const struct phys_range *r)
+{
+    return r->what == kimage_scratch_what;
+}
+
+/* A new scratch block of at least bytes (page-rounded); the size hint first,
+ * then exactly what is needed when memory is tight. */
+static struct kimage_scratch_block *kimage_scratch_block(struct kimage *k, uint64_t bytes,
+                                                        struct hop_error *err)
+{
+    uint64_t need = ALIGN_UP(bytes, PAGE_SIZE), size = MAX(need, k->scratch_hint);
+    paddr_t addr;
+    if (k->scratch_count == KIMAGE_MAX_SCRATCH) {
+        error_set(err, HOP_ERR_LIMIT, "relocation planner: more than %d scratch blocks",
+                  KIMAGE_MAX_SCRATCH);
+        return NULL;
+    }
+    int rc = physmem_alloc(k->pm, size, PAGE_SIZE, UINT64_MAX, kimage_scratch_what, &addr, NULL);
+    if (rc != HOP_OK && size > need)
+        rc = physmem_alloc(k->pm, size = need, PAGE_SIZE, UINT64_MAX, kimage_scratch_what,
+                           &addr, NULL);
+    if (rc != HOP_OK) {
+        error_set(err, rc, "relocation planner: no free 0x%llx bytes of scratch memory",
+                  (unsigned long long)need);
+        return NULL;
+    }
+    struct kimage_scratch_block *b = &k->scratch[k->scratch_count];
+    *b = (struct kimage_scratch_block){ addr, kimage_map(k, addr, size), size, 0 };
+    if (!b->base) {
+        physmem_release(k->pm, addr, addr + size);
+        error_set(err, HOP_ERR_RANGE, "relocation planner: scratch memory at 0x%llx is not "
+                  "accessible", (unsigned long long)addr);
+        return NULL;
+    }
+    if (kimage_log_alloc(k, addr, addr + size, kimage_scratch_what, err)) {
+        physmem_release(k->pm, addr, addr + size);
+        return NULL;
+    }
+    k->scratch_count++;
+    k->stats.scratch_bytes += size;
+    k->scratch_hint = 0; /* later blocks: just what they need */
+    return b;
+}
+
+void *kimage_scratch_alloc(struct kimage *k, uint64_t bytes, struct hop_error *err)
+{
+    if (bytes > UINT64_MAX - PAGE_SIZE) {
+        error_set(err, HOP_ERR_LIMIT, "relocation planner: 0x%llx bytes of scratch",
+                  (unsigned long long)bytes);
+        return NULL;
+    }
+    bytes = ALIGN_UP(MAX(bytes, (uint64_t)1), (uint64_t)RELOC_PACK_ALIGN);
+    struct kimage_scratch_block *b = k->scratch_count ? &k->scratch[k->scratch_count - 1] : NULL;
+    if (!b || b->size - b->used < bytes)
+        b = kimage_scratch_block(k, bytes, err);
+    if (!b)
+        return NULL;
+    void *p = b->base + b->used;
+    b->used += bytes;
+    return p;
+}
+
+void kimage_scratch_release(struct kimage *k)
+{
+    /* Releasing whole blocks that were allocated whole never splits a live
+     * range, so this cannot fail. */
+    for (size_t i = 0; i < k->scratch_count; i++)
+        physmem_release(k->pm, k->scratch[i].addr, k->scratch[i].addr + k->scratch[i].size);
+    k->scratch_count = 0;
+}
+
+/* Lowers *lowest to the start of the lowest live range overlapping
+ * [start, end); true when there is one. */
+static bool kimage_live_collision(const struct physmem *pm, paddr_t start, paddr_t end,
+                                  paddr_t *lowest)
+{
+    bool hit = false;
+    for (size_t i = 0; i < pm->live_count; i++)
+        if (pm->live[i].start < end && start < pm->live[i].end) {
+            *lowest = MIN(*lowest, pm->live[i].start);
+            hit = true;
+        }
+    return hit;
+}
+
+/* Whether [start, end) collides with anything the plan must not hand out;
+ * *busy_start is then the lowest colliding start, where the search resumes. */
+static bool kimage_collides(const struct reloc_plan *rp, paddr_t start, paddr_t end,
+                            paddr_t *busy_start)
+{
+    size_t hit;
+    bool busy = kimage_live_collision(rp->k->pm, start, end, busy_start);
+    if (reloc_spans_overlap(rp->dests, rp->seg_count, start, end, &hit)) {
+        *busy_start = MIN(*busy_start, rp->dests[hit].key);
+        busy = true;
+    }
+    if (reloc_spans_overlap(rp->touch, rp->touch_count, start, end, &hit)) {
+        *busy_start = MIN(*busy_start, rp->touch[hit].key);
+        busy = true;
+    }
+    return busy;
+}
+
+/* Highest aligned [at, at+size) in [lo, hi) that collides with nothing.
+ * Every candidate above a collision's start overlaps that collision, so the
+ * search continues below it. */
+static bool kimage_fit(const struct reloc_plan *rp, paddr_t lo, paddr_t hi, uint64_t size,
+                       uint64_t align, paddr_t *at)
+{
+    while (hi > lo && hi - lo >= size) {
+        paddr_t cand = ALIGN_DOWN(hi - size, align), busy = UINT64_MAX;
+        if (cand < lo)
+            return false;
+        if (!kimage_collides(rp, cand, cand + size, &busy)) {
+            *at = cand;
+            return true;
+        }
+        hi = busy;
+    }
+    return false;
+}
+
+int kimage_alloc_free(struct reloc_plan *rp, uint64_t size, uint64_t align, paddr_t limit,
+                      const char *what, paddr_t *out)
+{
+    struct kimage *k = rp->k;
+    const struct bootinfo *bi = k->bi;
+    align = align ? align : 1;
+    for (size_t i = bi->map_count; size && i-- > 0;) {
+        const struct mem_region *r = &bi->map[i];
+        paddr_t lo = MAX(r->start, (paddr_t)PHYSMEM_LOW_LIMIT), hi = MIN(r->end, limit), at;
+        if (r->type != MEM_USABLE || hi <= lo || !kimage_fit(rp, lo, hi, size, align, &at))
+            continue;
+        if (physmem_reserve(k->pm, at, at + size, what) != HOP_OK)
+            return error_set(rp->err, HOP_ERR_LIMIT, "%s: more than %d live ranges", what,
+                             PHYSMEM_MAX_LIVE);
+        *out = at;
+        return HOP_OK;
+    }
+    return HOP_ERR_NOMEM; /* the caller says what for */
+}

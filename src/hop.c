@@ -7,21 +7,6 @@
 #include "lib/fmt.h"
 #include "lib/string.h"
 
-bool hop_option_present(const char *cmdline, const char *name)
-{
-    size_t n = strlen(name);
-    for (const char *p = cmdline; *p;) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        const char *w = p;
-        while (*p && *p != ' ' && *p != '\t')
-            p++;
-        if ((size_t)(p - w) >= n && !strncmp(w, name, n) && (w + n == p || w[n] == '='))
-            return true;
-    }
-    return false;
-}
-
 void hop_print_bootinfo(const struct bootinfo *bi)
 {
     char total[32];
@@ -54,32 +39,50 @@ void hop_print_bootinfo(const struct bootinfo *bi)
 }
 
 static struct hop_config config;
+static int cmdline_rc;
+static struct hop_error cmdline_err;
 static struct ramdisk ramdisk;
 
-static const void *identity_view(void *ctx, paddr_t addr, size_t len)
+const struct hop_config *hop_read_cmdline(const char *cmdline)
 {
-    (void)ctx;
+    config_init(&config);
+    cmdline_rc = config_parse_cmdline(&config, cmdline, &cmdline_err);
+    return &config;
+}
+
+/* The RAM disk's view of a module: the machine's, refusing address 0 (no
+ * loader puts a module there; a 0 is a field nobody filled). */
+static const void *ramdisk_view(void *ctx, paddr_t addr, size_t len)
+{
+    const struct boot_machine *m = ctx;
     if (addr == 0 || len > UINTPTR_MAX - addr)
         return NULL;
-    return (const void *)(uintptr_t)addr;
+    return m->phys.map(m->phys.ctx, addr, len);
 }
 
 /* Inflated files: from the top of RAM down, marked live. */
+struct live_alloc {
+    struct physmem *pm;
+    const struct boot_machine *m;
+};
+
 static void *alloc_live(void *ctx, size_t size, size_t align)
 {
+    const struct live_alloc *la = ctx;
     paddr_t at;
-    if (physmem_alloc(ctx, size, MAX(align, (size_t)PAGE_SIZE), ~(paddr_t)0, "inflated file",
-                      &at, NULL))
+    if (physmem_alloc(la->pm, size, MAX(align, (size_t)PAGE_SIZE), ~(paddr_t)0,
+                      "inflated file", &at, NULL))
         return NULL;
-    return (void *)(uintptr_t)at;
+    return la->m->phys.map(la->m->phys.ctx, at, size);
 }
 
-static int read_config(const struct bootinfo *bi, struct physmem *pm, struct hop_error *err)
+static int read_config(const struct bootinfo *bi, struct physmem *pm,
+                       const struct boot_machine *m, struct hop_error *err)
 {
-    struct ramdisk_source src = { { identity_view, NULL }, alloc_live, pm, 0 };
-    config_init(&config);
-    int rc = config_parse_cmdline(&config, bi->cmdline, err);
-    rc = rc ? rc : ramdisk_open(&ramdisk, bi, &src, err);
+    static struct live_alloc la;
+    la = (struct live_alloc){ pm, m };
+    struct ramdisk_source src = { { ramdisk_view, (void *)m }, alloc_live, &la, 0 };
+    int rc = ramdisk_open(&ramdisk, bi, &src, err);
     if (rc)
         return rc;
     if (ramdisk.archive)
@@ -96,15 +99,15 @@ static int read_config(const struct bootinfo *bi, struct physmem *pm, struct hop
 
 int hop_run(const struct bootinfo *bi, struct physmem *pm, const struct boot_machine *m)
 {
-    struct hop_error err = { 0 };
+    struct hop_error err = cmdline_err;
     hop_print_bootinfo(bi);
-    int rc = read_config(bi, pm, &err);
+    int rc = cmdline_rc ? cmdline_rc : read_config(bi, pm, m, &err);
     if (rc) {
         kprintf("hop: %s\n", err.msg);
         return rc == HOP_ERR_NOTFOUND && config.entry_count == 0 ? HOP_EXIT_NOTHING
                                                                  : HOP_EXIT_ERROR;
     }
-    struct boot_env env = { bi, pm, &ramdisk, m };
+    struct boot_env env = { bi, &config, pm, &ramdisk, m };
     size_t first = menu_choose(&config, &(struct menu_input){ m->getc, m->now_ms });
-    return boot_all(&env, &config, first);
+    return boot_all(&env, first);
 }

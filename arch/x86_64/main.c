@@ -18,8 +18,8 @@
 #include "quiesce/quiesce.h"
 #include "timer.h"
 #include "lib/string.h"
+#include "version.h"
 
-#define HOP_VERSION "0.1"
 #define VGA_TEXT_BASE 0xB8000
 #define VGA_TEXT_COLS 80
 #define VGA_TEXT_ROWS 25
@@ -115,7 +115,7 @@ void hop_main(uint32_t magic, uint32_t info)
         hop_halt(HOP_EXIT_ERROR);
     }
     console_setup_display(&boot_info);
-    if (hop_option_present(boot_info.cmdline, "debug-exit"))
+    if (hop_read_cmdline(boot_info.cmdline)->debug_exit)
         machine_enable_debug_exit();
 
     kprintf("hop %s: loaded by %s (multiboot%d) at 0x%llx-0x%llx\n", HOP_VERSION,

@@ -5,13 +5,13 @@
 #include "console/console.h"
 #include "lib/fmt.h"
 
-static const char *summary_mode(enum boot_cpu_mode mode)
+static const char *summary_mode(enum handoff_cpu_mode mode)
 {
-    return mode == BOOT_MODE_LONG ? "64-bit long mode" : "32-bit protected mode, paging off";
+    return mode == HANDOFF_MODE_LONG ? "64-bit long mode" : "32-bit protected mode, paging off";
 }
 
 /* The registers the protocol sets, the zero ones left out. */
-static void summary_registers(const struct boot_handoff *h)
+static void summary_registers(const struct handoff_cpu *h)
 {
     const struct {
         const char *name;
@@ -54,11 +54,10 @@ static bool summary_is_module(const struct boot_attempt *a, size_t placed)
     return false;
 }
 
-/* Only the Linux and PVH hand-offs single out an initrd. */
+/* Only some hand-offs single out an initrd (struct proto, names_initrd). */
 static bool summary_is_initrd(const struct boot_attempt *a, size_t module)
 {
-    return (a->proto == CONFIG_PROTO_LINUX || a->proto == CONFIG_PROTO_PVH) && a->has_initrd &&
-           a->initrd_index == module;
+    return a->proto->names_initrd && a->has_initrd && a->initrd_index == module;
 }
 
 static void summary_placed(const struct boot_attempt *a)
@@ -94,7 +93,7 @@ static void summary_stats(const struct kimage *k)
             (unsigned long long)k->control_addr, (unsigned long long)s->extra_bytes);
 }
 
-void boot_print_summary(const struct boot_attempt *a, const struct boot_handoff *h)
+void boot_print_summary(const struct boot_attempt *a, const struct handoff_cpu *h)
 {
     kprintf("hop: boot summary: %s %s, entry 0x%llx in %s\n", h->protocol ? h->protocol : "?",
             a->entry->kernel, (unsigned long long)h->entry, summary_mode(h->mode));

@@ -10,6 +10,6 @@
 #define BOOT_SUMMARY_MAX_SEGMENTS 16 /* more are counted, not listed */
 
 /* Needs a->k loaded (kimage_load done) and h filled by the protocol. */
-void boot_print_summary(const struct boot_attempt *a, const struct boot_handoff *h);
+void boot_print_summary(const struct boot_attempt *a, const struct handoff_cpu *h);
 
 #endif

@@ -463,8 +463,10 @@ static int cmdline_flag(struct parser *p, struct span word,
         p->cfg->debug_exit = true;
         return HOP_OK;
     }
-    if (span_is(word, "bench")) /* read by src/boot/proto.c */
+    if (span_is(word, "bench")) {
+        p->cfg->bench = true;
         return HOP_OK;
+    }
     /* Some loaders (multiboot1 ones, QEMU) put the image path first. */
     if (p->where.word == 1)
         return HOP_OK;
@@ -520,15 +522,23 @@ int config_parse_cmdline(struct hop_config *cfg, const char *cmdline,
         return error_set(err, HOP_ERR_INVALID,
                          "%s: parsed after config_finish()",
                          CONFIG_CMDLINE_NAME);
+    /* Past an error every word is still read (into a configuration nobody
+     * will boot from), so that a flag later on the line, debug-exit above
+     * all, takes effect whatever came before it. */
+    int first = HOP_OK;
     for (;;) {
-        int rc;
         while (*s && is_blank(*s))
             s++;
         if (!*s)
-            return HOP_OK;
+            return first;
         p.where.word++;
-        if ((rc = cmdline_word(&p, &s, err)))
-            return rc;
+        const char *word = s;
+        int rc = cmdline_word(&p, &s, first ? NULL : err);
+        if (rc) {
+            first = first ? first : rc;
+            for (s = word; *s && !is_blank(*s);)
+                s++;
+        }
     }
 }
 

@@ -71,7 +71,8 @@ struct hop_config {
     /* Settings only the command line can give. */
     const char *config_path; /* CONFIG_DEFAULT_PATH unless config= */
     bool config_path_given;
-    bool debug_exit; /* flag "debug-exit" */
+    bool debug_exit; /* flag "debug-exit": exit QEMU through isa-debug-exit */
+    bool bench;      /* flag "bench": make bench's kernel gets hop.control= */
 
     /* What each source said, kept apart until config_finish() merges. */
     struct config_globals file_globals, cmd_globals;
@@ -90,7 +91,8 @@ void config_init(struct hop_config *cfg);
 /* Parses hop's own command line (NUL-terminated): whitespace-separated
  * key=value words, values optionally in "double quotes", and flags.  A first
  * word without '=' that is no known flag is the image path some loaders put
- * first, and is skipped. */
+ * first, and is skipped.  Returns the first error; the words after it are
+ * still read, so that flags such as debug-exit anywhere on the line count. */
 int config_parse_cmdline(struct hop_config *cfg, const char *cmdline,
                          struct hop_error *err);
 

@@ -279,6 +279,52 @@ struct handoff_range handoff_own_range(paddr_t buf_paddr, size_t bound)
 }
 
 /* ==========================================================================
+ * The generic path every builder goes through
+ * ========================================================================== */
+
+static struct handoff_marking builder_marking(const struct handoff_builder *p,
+                                              const struct handoff_input *in)
+{
+    struct handoff_marking mk = { .mark_own = true };
+    if (p->marking)
+        p->marking(in, &mk);
+    return mk;
+}
+
+size_t handoff_info_size(const struct handoff_builder *p, const struct handoff_input *in)
+{
+    if (handoff_check_input(in, p->name, NULL) != HOP_OK)
+        return 0;
+    struct handoff_marking mk = builder_marking(p, in);
+    struct handoff_map map = { NULL, handoff_map_max_entries(in, mk.exempt_count) };
+    struct handoff_buf b;
+    hbuf_init(&b, NULL, 0, 0);
+    p->lay_out(&b, in, &map);
+    return b.overflow ? SIZE_MAX : b.used;
+}
+
+int handoff_build_info(const struct handoff_builder *p, const struct handoff_input *in,
+                       void *buf, size_t cap, paddr_t buf_paddr, size_t *used,
+                       struct hop_error *err)
+{
+    struct handoff_buf b;
+    struct handoff_map map;
+    int rc;
+    *used = 0;
+    if ((rc = handoff_check_input(in, p->name, err)) != HOP_OK ||
+        (p->check && (rc = p->check(in, err)) != HOP_OK) ||
+        (rc = handoff_check_buf(buf_paddr, p->limit, p->name, err)) != HOP_OK)
+        return rc;
+    struct handoff_marking mk = builder_marking(p, in);
+    mk.own = handoff_own_range(buf_paddr, handoff_info_size(p, in));
+    if ((rc = handoff_map_build(in, &mk, &map, err)) != HOP_OK)
+        return rc;
+    hbuf_init(&b, buf, cap, buf_paddr);
+    p->lay_out(&b, in, &map);
+    return hbuf_finish(&b, p->name, p->limit, used, err);
+}
+
+/* ==========================================================================
  * Facts derived from the boot information
  * ========================================================================== */
 

@@ -1,23 +1,14 @@
-/* The boot information hop hands to the kernel it boots, one builder per
- * protocol (src/protos/multiboot2.c, multiboot1.c, pvh.c, linux.c), all fed
- * the same struct handoff_input.  docs/protocols.md says what each protocol
- * gets and the machine state at its entry.
+/* The boot information hop hands to the kernel it boots: one builder per
+ * protocol (src/protos/multiboot2.c, multiboot1.c, pvh.c, linux.c), each a
+ * struct handoff_builder that says how to lay its block out, all fed the
+ * same struct handoff_input and sized and built by one generic path
+ * (handoff_info_size, handoff_build_info).  docs/protocols.md says what each
+ * protocol gets and the machine state at its entry.
  *
  * Every builder is pure: it reads the input, writes the info into a buffer
  * the caller gives (which will live at physical address buf_paddr, so each
  * pointer inside the info is buf_paddr + an offset), never writes beyond the
- * buffer's capacity and touches no other memory.  Each has two functions:
- *
- *   size_t X_info_size(const struct handoff_input *in);
- *       An upper bound of the bytes X_build_info will use (0 when the input
- *       is malformed, SIZE_MAX when it cannot be represented).
- *   int X_build_info(const struct handoff_input *in, void *buf, size_t cap,
- *                    paddr_t buf_paddr, size_t *used, struct hop_error *err);
- *       Writes the complete info at buf[0, cap) and stores its length in
- *       *used.  buf_paddr must be HANDOFF_BUF_ALIGN-aligned.  When cap is too
- *       small it returns HOP_ERR_NOMEM with *used set to the size needed.
- *       The memory map handed on treats [buf_paddr, buf_paddr +
- *       X_info_size(in)) as the block's place: allocate that much.
+ * buffer's capacity and touches no other memory.
  *
  * The layouts are little-endian and packed, written with memcpy, so buf may
  * have any alignment on the host. */
@@ -84,10 +75,48 @@ struct handoff_input {
  * The builders
  * ========================================================================== */
 
-/* Multiboot2 (Multiboot2 specification 2.0, 3.6 "Boot information"). */
-size_t mb2_info_size(const struct handoff_input *in);
-int mb2_build_info(const struct handoff_input *in, void *buf, size_t cap,
-                   paddr_t buf_paddr, size_t *used, struct hop_error *err);
+struct handoff_buf;
+struct handoff_map;
+struct handoff_marking;
+
+/* How one protocol's info block is made. */
+struct handoff_builder {
+    const char *name; /* prefixes messages: "multiboot2 info" */
+    paddr_t limit;    /* the whole block lies below this */
+    /* What the protocol cannot represent, beyond handoff_check_input (the
+     * 32-bit fields of multiboot, Linux's command-line limit); NULL: none. */
+    int (*check)(const struct handoff_input *in, struct hop_error *err);
+    /* What it marks in the map it hands on, besides in->reserved: sets
+     * mark_own and the exempt modules (the generic path fills in own);
+     * NULL: its own block marked, nothing exempt. */
+    void (*marking)(const struct handoff_input *in, struct handoff_marking *mk);
+    /* Lays the whole block out in b (measuring when b->buf is NULL, with
+     * map->entries NULL and map->count an upper bound).  Cannot fail: check
+     * has refused what it cannot lay out. */
+    void (*lay_out)(struct handoff_buf *b, const struct handoff_input *in,
+                    const struct handoff_map *map);
+};
+
+/* Multiboot2 (Multiboot2 specification 2.0, 3.6 "Boot information"),
+ * multiboot 0.6.96 (3.3 "Boot information format"; the info and every
+ * module below 4 GiB), PVH (Xen public/arch-x86/hvm/start_info.h, struct
+ * hvm_start_info version 1, below 4 GiB: EBX), Linux x86 64-bit boot
+ * protocol (Documentation/arch/x86/boot.rst and zero-page.rst: struct
+ * boot_params at offset 0 (RSI), then the command line and setup_data). */
+extern const struct handoff_builder handoff_mb2, handoff_mb1, handoff_pvh, handoff_linux;
+
+/* An upper bound of the bytes handoff_build_info will use (0 when the input
+ * is malformed, SIZE_MAX when it cannot be represented). */
+size_t handoff_info_size(const struct handoff_builder *p, const struct handoff_input *in);
+
+/* Writes p's complete info at buf[0, cap) and stores its length in *used.
+ * buf_paddr must be HANDOFF_BUF_ALIGN-aligned.  When cap is too small it
+ * returns HOP_ERR_NOMEM with *used set to the size needed.  The memory map
+ * handed on treats [buf_paddr, buf_paddr + handoff_info_size(p, in)) as the
+ * block's place: allocate that much. */
+int handoff_build_info(const struct handoff_builder *p, const struct handoff_input *in,
+                       void *buf, size_t cap, paddr_t buf_paddr, size_t *used,
+                       struct hop_error *err);
 
 /* Fails, naming the tag, when the kernel's information request tags ask,
  * not marked optional, for a tag hop cannot give this time (or one it does
@@ -95,12 +124,6 @@ int mb2_build_info(const struct handoff_input *in, void *buf, size_t cap,
  * header tags require what hop cannot provide. */
 int mb2_check_requests(const struct mb2_header *hdr,
                        const struct handoff_input *in, struct hop_error *err);
-
-/* Multiboot 0.6.96 (3.3 "Boot information format").  Everything, the info
- * and every module, must lie below 4 GiB. */
-size_t mb1_info_size(const struct handoff_input *in);
-int mb1_build_info(const struct handoff_input *in, void *buf, size_t cap,
-                   paddr_t buf_paddr, size_t *used, struct hop_error *err);
 
 /* Fails when the header's required flags (bits 0-15) ask for what hop
  * cannot give: video information (bit 2) without a framebuffer hop knows,
@@ -115,18 +138,6 @@ int mb1_check_requests(const struct mb1_header *hdr,
 bool mb1_video_mismatch(const struct mb1_header *hdr, const struct bootinfo *bi,
                         char *note, size_t size);
 
-/* PVH (Xen public/arch-x86/hvm/start_info.h, struct hvm_start_info
- * version 1).  The start info must lie below 4 GiB (EBX). */
-size_t pvh_info_size(const struct handoff_input *in);
-int pvh_build_info(const struct handoff_input *in, void *buf, size_t cap,
-                   paddr_t buf_paddr, size_t *used, struct hop_error *err);
-
-/* Linux x86 64-bit boot protocol (Documentation/arch/x86/boot.rst and
- * zero-page.rst): struct boot_params at offset 0 of the buffer (RSI),
- * followed by the command line and any setup_data. */
-size_t linux_info_size(const struct handoff_input *in);
-int linux_build_info(const struct handoff_input *in, void *buf, size_t cap,
-                     paddr_t buf_paddr, size_t *used, struct hop_error *err);
 
 /* ==========================================================================
  * Shared by the builders
@@ -229,7 +240,7 @@ size_t handoff_map_max_entries(const struct handoff_input *in,
                                size_t exempt_count);
 
 /* [buf_paddr, buf_paddr + bound): where a builder's info can lie, bound
- * being its X_info_size.  Independent of the capacity, so the map, and the
+ * being its handoff_info_size.  Independent of the capacity, so the map, and the
  * size needed, are the same whatever buffer the caller offers. */
 struct handoff_range handoff_own_range(paddr_t buf_paddr, size_t bound);
 

@@ -6,7 +6,7 @@
  * initrd, the e820 map (entries past 128 in a SETUP_E820_EXT setup_data),
  * the ACPI RSDP address and the screen.  RSI carries the block's address,
  * which may lie anywhere (the 64-bit fields have high halves). */
-#include "protos/handoff.h"
+#include "protos/proto.h"
 
 #include "lib/string.h"
 
@@ -332,10 +332,12 @@ static void linux_put_header(struct handoff_buf *b, size_t bp, const struct hand
     }
 }
 
-/* si is NULL while measuring, as is map->entries. */
+/* map->entries is NULL while measuring.  The screen was checked by
+ * linux_check_input. */
 static void linux_lay_out(struct handoff_buf *b, const struct handoff_input *in,
-                          const struct handoff_map *map, const struct linux_screen_info *si)
+                          const struct handoff_map *map)
 {
+    struct linux_screen_info si;
     uint32_t lower_kib, upper_kib;
     size_t bp = hbuf_alloc(b, sizeof(BP), LINUX_INFO_ALIGN);
     paddr_t cmdline = hbuf_paddr(b, hbuf_string(b, in->cmdline));
@@ -343,8 +345,8 @@ static void linux_lay_out(struct handoff_buf *b, const struct handoff_input *in,
     paddr_t rsdp = handoff_put_rsdp(b, in);
     size_t zeropage = MIN(map->count, (size_t)LINUX_E820_MAX_ZEROPAGE);
 
-    if (si)
-        hbuf_write(b, bp + offsetof(BP, screen_info), si, sizeof(*si));
+    if (linux_screen(in->bi, &si, NULL) == HOP_OK)
+        hbuf_write(b, bp + offsetof(BP, screen_info), &si, sizeof(si));
     HBUF_SET(b, bp, BP, acpi_rsdp_addr, rsdp);
     handoff_meminfo(in->bi, &lower_kib, &upper_kib);
     HBUF_SET(b, bp, BP, alt_mem_k, upper_kib);
@@ -360,51 +362,69 @@ static void linux_lay_out(struct handoff_buf *b, const struct handoff_input *in,
 
 static int linux_check_input(const struct handoff_input *in, struct hop_error *err)
 {
-    int rc = handoff_check_input(in, LINUX_PROTO, err);
-    if (rc != HOP_OK)
-        return rc;
+    struct linux_screen_info si;
     size_t len = strlen(in->cmdline);
     if (len > LINUX_CMDLINE_MAX)
         return error_set(err, HOP_ERR_RANGE, LINUX_PROTO ": command line of %zu bytes; "
                          "x86 Linux reads at most %u", len, LINUX_CMDLINE_MAX);
-    return HOP_OK;
-}
-
-size_t linux_info_size(const struct handoff_input *in)
-{
-    if (handoff_check_input(in, LINUX_PROTO, NULL) != HOP_OK)
-        return 0;
-    struct handoff_buf b;
-    struct handoff_map map = { NULL, handoff_map_max_entries(in, in->has_initrd) };
-    hbuf_init(&b, NULL, 0, 0);
-    linux_lay_out(&b, in, &map, NULL);
-    return b.overflow ? SIZE_MAX : b.used;
+    return linux_screen(in->bi, &si, err);
 }
 
 /* Linux reserves and frees its initrd itself, and copies boot_params and
  * the command line before it allocates anything: neither is marked.  The
  * block is marked only when it holds the RSDP copy, which the kernel reads
  * late.  See docs/protocols.md, "Memory maps". */
-int linux_build_info(const struct handoff_input *in, void *buf, size_t cap,
-                     paddr_t buf_paddr, size_t *used, struct hop_error *err)
+static void linux_marking(const struct handoff_input *in, struct handoff_marking *mk)
 {
-    struct handoff_buf b;
-    struct handoff_map map;
-    struct linux_screen_info si;
-    int rc;
-    *used = 0;
-    if ((rc = linux_check_input(in, err)) != HOP_OK ||
-        (rc = handoff_check_buf(buf_paddr, UINT64_MAX, LINUX_PROTO, err)) != HOP_OK ||
-        (rc = linux_screen(in->bi, &si, err)) != HOP_OK)
-        return rc;
-    struct handoff_marking mk = {
-        .own = handoff_own_range(buf_paddr, linux_info_size(in)),
-        .mark_own = linux_rsdp_in_block(in),
-        .exempt = in->has_initrd ? &in->modules[in->initrd_index] : NULL,
-        .exempt_count = in->has_initrd };
-    if ((rc = handoff_map_build(in, &mk, &map, err)) != HOP_OK)
-        return rc;
-    hbuf_init(&b, buf, cap, buf_paddr);
-    linux_lay_out(&b, in, &map, &si);
-    return hbuf_finish(&b, LINUX_PROTO, UINT64_MAX, used, err);
+    mk->mark_own = linux_rsdp_in_block(in);
+    mk->exempt = in->has_initrd ? &in->modules[in->initrd_index] : NULL;
+    mk->exempt_count = in->has_initrd;
 }
+
+const struct handoff_builder handoff_linux = {
+    .name = LINUX_PROTO,
+    .limit = UINT64_MAX,
+    .check = linux_check_input,
+    .marking = linux_marking,
+    .lay_out = linux_lay_out,
+};
+
+/* ==========================================================================
+ * The descriptor (src/protos/proto.h): a vmlinux by the 64-bit protocol
+ * ========================================================================== */
+
+#define LINUX_NOTE_NAME "Linux"
+
+static bool linux_detect(const struct proto_kernel *k)
+{
+    return proto_has_note(k, LINUX_NOTE_NAME);
+}
+
+static int linux_check_kernel(const struct proto_kernel *k, struct hop_error *err)
+{
+    if (k->elf.elf_class != 64)
+        return error_set(err, HOP_ERR_UNSUPPORTED,
+                         "%s: the Linux 64-bit boot protocol needs an ELF64 vmlinux", k->path);
+    return HOP_OK;
+}
+
+/* boot.rst "64-bit Boot Protocol": long mode on an identity map, RSI the
+ * boot_params' physical address. */
+static void linux_enter(const struct proto_kernel *k, paddr_t entry, paddr_t info,
+                        struct handoff_cpu *cpu)
+{
+    (void)k;
+    *cpu = (struct handoff_cpu){ .mode = HANDOFF_MODE_LONG, .entry = entry, .rsi = info,
+                                 .protocol = proto_linux.name };
+}
+
+const struct proto proto_linux = {
+    .name = "linux",
+    .id = CONFIG_PROTO_LINUX,
+    .detect = linux_detect,
+    .check_kernel = linux_check_kernel,
+    .names_initrd = true,
+    .info = &handoff_linux,
+    .info_align = PAGE_SIZE, /* boot_params: the "zero page" */
+    .enter = linux_enter,
+};

@@ -3,7 +3,7 @@
  * fields are valid, pointing at the module list, the memory map and the
  * strings.  Every address is 32-bit, so the block and the modules lie below
  * 4 GiB; the memory map's entries are 64-bit and list RAM above it too. */
-#include "protos/handoff.h"
+#include "protos/proto.h"
 
 #include "lib/fmt.h"
 #include "lib/string.h"
@@ -105,9 +105,6 @@ static void mb1_lay_out(struct handoff_buf *b, const struct handoff_input *in,
 
 static int mb1_check_input(const struct handoff_input *in, struct hop_error *err)
 {
-    int rc = handoff_check_input(in, MB1_PROTO, err);
-    if (rc != HOP_OK)
-        return rc;
     for (size_t i = 0; i < in->module_count; i++)
         if (in->modules[i].end > UINT32_MAX)
             return error_set(err, HOP_ERR_RANGE,
@@ -118,37 +115,14 @@ static int mb1_check_input(const struct handoff_input *in, struct hop_error *err
     return HOP_OK;
 }
 
-size_t mb1_info_size(const struct handoff_input *in)
-{
-    if (handoff_check_input(in, MB1_PROTO, NULL) != HOP_OK)
-        return 0;
-    struct handoff_buf b;
-    struct handoff_map map = { NULL, handoff_map_max_entries(in, 0) };
-    hbuf_init(&b, NULL, 0, 0);
-    mb1_lay_out(&b, in, &map);
-    return b.overflow ? SIZE_MAX : b.used;
-}
-
 /* The info and everything in in->reserved are marked reserved: see
  * docs/protocols.md, "Memory maps". */
-int mb1_build_info(const struct handoff_input *in, void *buf, size_t cap,
-                   paddr_t buf_paddr, size_t *used, struct hop_error *err)
-{
-    struct handoff_buf b;
-    struct handoff_map map;
-    int rc;
-    *used = 0;
-    if ((rc = mb1_check_input(in, err)) != HOP_OK ||
-        (rc = handoff_check_buf(buf_paddr, HANDOFF_LIMIT_4GIB, MB1_PROTO, err)) != HOP_OK)
-        return rc;
-    struct handoff_marking mk = {
-        .own = handoff_own_range(buf_paddr, mb1_info_size(in)), .mark_own = true };
-    if ((rc = handoff_map_build(in, &mk, &map, err)) != HOP_OK)
-        return rc;
-    hbuf_init(&b, buf, cap, buf_paddr);
-    mb1_lay_out(&b, in, &map);
-    return hbuf_finish(&b, MB1_PROTO, HANDOFF_LIMIT_4GIB, used, err);
-}
+const struct handoff_builder handoff_mb1 = {
+    .name = MB1_PROTO,
+    .limit = HANDOFF_LIMIT_4GIB,
+    .check = mb1_check_input,
+    .lay_out = mb1_lay_out,
+};
 
 /* ==========================================================================
  * What the kernel's header asks for (3.1.2, the flags field)
@@ -215,3 +189,55 @@ bool mb1_video_mismatch(const struct mb1_header *hdr, const struct bootinfo *bi,
                  fb->width, fb->height, fb->bpp);
     return true;
 }
+
+/* ==========================================================================
+ * The descriptor (src/protos/proto.h)
+ * ========================================================================== */
+
+static bool mb1_detect(const struct proto_kernel *k)
+{
+    return k->has_mb1;
+}
+
+/* Header flags bit 16, the a.out kludge: load and entry addresses given. */
+static const struct mb_load_layout *mb1_load_layout(const struct proto_kernel *k)
+{
+    return k->has_mb1 && k->mb1.has_addresses ? &k->mb1.layout : NULL;
+}
+
+static int mb1_entry(const struct proto_kernel *k, paddr_t *entry, struct hop_error *err)
+{
+    if (k->has_mb1 && k->mb1.has_addresses) {
+        *entry = k->mb1.entry_addr;
+        return HOP_OK;
+    }
+    return proto_elf_entry(k, entry, err);
+}
+
+static int mb1_kernel_requests(const struct proto_kernel *k, const struct handoff_input *in,
+                               struct hop_error *err)
+{
+    return k->has_mb1 ? mb1_check_requests(&k->mb1, in, err) : HOP_OK;
+}
+
+/* Multiboot 0.6.96 3.2 "Machine state": EAX the magic, EBX the info. */
+static void mb1_enter(const struct proto_kernel *k, paddr_t entry, paddr_t info,
+                      struct handoff_cpu *cpu)
+{
+    (void)k;
+    *cpu = (struct handoff_cpu){ .mode = HANDOFF_MODE_PROT32, .entry = entry,
+                                 .rax = MB1_BOOTLOADER_MAGIC, .rbx = info,
+                                 .protocol = proto_multiboot1.name };
+}
+
+const struct proto proto_multiboot1 = {
+    .name = "multiboot1",
+    .id = CONFIG_PROTO_MULTIBOOT1,
+    .detect = mb1_detect,
+    .load_layout = mb1_load_layout,
+    .entry = mb1_entry,
+    .check_requests = mb1_kernel_requests,
+    .info = &handoff_mb1,
+    .info_align = HANDOFF_BUF_ALIGN,
+    .enter = mb1_enter,
+};

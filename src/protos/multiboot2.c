@@ -2,7 +2,7 @@
  * "Boot information"): an 8-byte header (total_size, reserved), then tags,
  * each 8-byte aligned, ending with an end tag.  The kernel gets its address
  * in EBX, so the whole block lies below 4 GiB. */
-#include "protos/handoff.h"
+#include "protos/proto.h"
 
 #include "lib/string.h"
 #include "parse/multiboot.h"
@@ -189,9 +189,6 @@ static void mb2_lay_out(struct handoff_buf *b, const struct handoff_input *in,
 /* What the 32-bit fields cannot hold. */
 static int mb2_check_input(const struct handoff_input *in, struct hop_error *err)
 {
-    int rc = handoff_check_input(in, MB2_PROTO, err);
-    if (rc != HOP_OK)
-        return rc;
     for (size_t i = 0; i < in->module_count; i++)
         if (in->modules[i].end > UINT32_MAX)
             return error_set(err, HOP_ERR_RANGE,
@@ -208,37 +205,12 @@ static int mb2_check_input(const struct handoff_input *in, struct hop_error *err
     return HOP_OK;
 }
 
-size_t mb2_info_size(const struct handoff_input *in)
-{
-    if (handoff_check_input(in, MB2_PROTO, NULL) != HOP_OK)
-        return 0;
-    struct handoff_buf b;
-    struct handoff_map map = { NULL, handoff_map_max_entries(in, 0) };
-    hbuf_init(&b, NULL, 0, 0);
-    mb2_lay_out(&b, in, &map);
-    return b.overflow ? SIZE_MAX : b.used;
-}
-
-/* The info and everything in in->reserved are marked reserved: see
- * docs/protocols.md, "Memory maps". */
-int mb2_build_info(const struct handoff_input *in, void *buf, size_t cap,
-                   paddr_t buf_paddr, size_t *used, struct hop_error *err)
-{
-    struct handoff_buf b;
-    struct handoff_map map;
-    int rc;
-    *used = 0;
-    if ((rc = mb2_check_input(in, err)) != HOP_OK ||
-        (rc = handoff_check_buf(buf_paddr, HANDOFF_LIMIT_4GIB, MB2_PROTO, err)) != HOP_OK)
-        return rc;
-    struct handoff_marking mk = {
-        .own = handoff_own_range(buf_paddr, mb2_info_size(in)), .mark_own = true };
-    if ((rc = handoff_map_build(in, &mk, &map, err)) != HOP_OK)
-        return rc;
-    hbuf_init(&b, buf, cap, buf_paddr);
-    mb2_lay_out(&b, in, &map);
-    return hbuf_finish(&b, MB2_PROTO, HANDOFF_LIMIT_4GIB, used, err);
-}
+const struct handoff_builder handoff_mb2 = {
+    .name = MB2_PROTO,
+    .limit = HANDOFF_LIMIT_4GIB,
+    .check = mb2_check_input,
+    .lay_out = mb2_lay_out,
+};
 
 /* ==========================================================================
  * What the kernel's header asks for
@@ -356,3 +328,111 @@ int mb2_check_requests(const struct mb2_header *hdr, const struct handoff_input 
                          "header tag 7), which hop cannot give");
     return HOP_OK;
 }
+
+/* ==========================================================================
+ * The descriptor (src/protos/proto.h)
+ * ========================================================================== */
+
+static bool mb2_detect(const struct proto_kernel *k)
+{
+    return k->has_mb2;
+}
+
+/* The address tag (2): the a.out kludge, the file loaded as one block. */
+static const struct mb_load_layout *mb2_load_layout(const struct proto_kernel *k)
+{
+    return k->has_mb2 && mb2_header_has(&k->mb2, MB2_HEADER_TAG_ADDRESS) ? &k->mb2.layout
+                                                                         : NULL;
+}
+
+/* The relocatable tag (10): the base in [min_addr, max_addr] by preference. */
+static bool mb2_relocation(const struct proto_kernel *k, struct proto_reloc *r)
+{
+    const struct mb2_header *h = &k->mb2;
+    if (!k->has_mb2 || !mb2_header_has(h, MB2_HEADER_TAG_RELOCATABLE))
+        return false;
+    *r = (struct proto_reloc){ .min = h->reloc_min_addr, .max = h->reloc_max_addr,
+                               .align = h->reloc_align ? h->reloc_align : 1,
+                               .prefer_high = h->reloc_preference == MB2_RELOC_PREFER_HIGH };
+    return true;
+}
+
+/* The entry address tag (3), else the ELF entry. */
+static int mb2_entry(const struct proto_kernel *k, paddr_t *entry, struct hop_error *err)
+{
+    if (k->has_mb2 && mb2_header_has(&k->mb2, MB2_HEADER_TAG_ENTRY_ADDRESS)) {
+        *entry = k->mb2.entry_addr;
+        return HOP_OK;
+    }
+    return proto_elf_entry(k, entry, err);
+}
+
+static int mb2_kernel_requests(const struct proto_kernel *k, const struct handoff_input *in,
+                               struct hop_error *err)
+{
+    return k->has_mb2 ? mb2_check_requests(&k->mb2, in, err) : HOP_OK;
+}
+
+static bool mb2_wants_elf_sections(const struct proto_kernel *k)
+{
+    for (size_t i = 0; k->has_mb2 && i < k->mb2.info_request_count; i++)
+        if (k->mb2.info_requests[i].type == MB2_INFO_TAG_ELF_SECTIONS)
+            return true;
+    return false;
+}
+
+/* Multiboot2 specification 3.3 "I386 machine state": EAX the magic, EBX the
+ * info's physical address, protected mode with paging off. */
+static void mb2_enter(const struct proto_kernel *k, paddr_t entry, paddr_t info,
+                      struct handoff_cpu *cpu)
+{
+    (void)k;
+    *cpu = (struct handoff_cpu){ .mode = HANDOFF_MODE_PROT32, .entry = entry,
+                                 .rax = MB2_BOOTLOADER_MAGIC, .rbx = info,
+                                 .protocol = proto_multiboot2.name };
+}
+
+const struct proto proto_multiboot2 = {
+    .name = "multiboot2",
+    .id = CONFIG_PROTO_MULTIBOOT2,
+    .detect = mb2_detect,
+    .load_layout = mb2_load_layout,
+    .relocation = mb2_relocation,
+    .entry = mb2_entry,
+    .check_requests = mb2_kernel_requests,
+    .wants_elf_sections = mb2_wants_elf_sections,
+    .info = &handoff_mb2,
+    .info_align = HANDOFF_BUF_ALIGN,
+    .enter = mb2_enter,
+};
+
+/* ==========================================================================
+ * Plain ELF: a multiboot2 info block, entered in the ELF's own class
+ * ========================================================================== */
+
+static bool elf_detect(const struct proto_kernel *k)
+{
+    return k->is_elf;
+}
+
+/* ELF64 in long mode, ELF32 in protected mode; either way RAX = the
+ * multiboot2 magic and RBX = RDI = a multiboot2 info block. */
+static void elf_enter(const struct proto_kernel *k, paddr_t entry, paddr_t info,
+                      struct handoff_cpu *cpu)
+{
+    *cpu = (struct handoff_cpu){
+        .mode = k->elf.elf_class == 64 ? HANDOFF_MODE_LONG : HANDOFF_MODE_PROT32,
+        .entry = entry, .rax = MB2_BOOTLOADER_MAGIC, .rbx = info, .rdi = info,
+        .protocol = proto_elf.name };
+}
+
+const struct proto proto_elf = {
+    .name = "elf",
+    .id = CONFIG_PROTO_ELF,
+    .detect = elf_detect,
+    .check_requests = mb2_kernel_requests,
+    .wants_elf_sections = mb2_wants_elf_sections,
+    .info = &handoff_mb2,
+    .info_align = HANDOFF_BUF_ALIGN,
+    .enter = elf_enter,
+};

@@ -3,7 +3,7 @@
  * module list, the memory map and the strings.  The kernel gets the start
  * info's address in EBX, so the block lies below 4 GiB; the fields inside
  * are 64-bit, so modules may lie above. */
-#include "protos/handoff.h"
+#include "protos/proto.h"
 
 #include "lib/string.h"
 
@@ -101,35 +101,73 @@ static void pvh_lay_out(struct handoff_buf *b, const struct handoff_input *in,
     hbuf_write(b, at, &si, sizeof(si));
 }
 
-size_t pvh_info_size(const struct handoff_input *in)
-{
-    if (handoff_check_input(in, PVH_PROTO, NULL) != HOP_OK)
-        return 0;
-    struct handoff_buf b;
-    struct handoff_map map = { NULL, handoff_map_max_entries(in, in->module_count) };
-    hbuf_init(&b, NULL, 0, 0);
-    pvh_lay_out(&b, in, &map);
-    return b.overflow ? SIZE_MAX : b.used;
-}
-
 /* The start info is marked reserved, the modules are not (Linux frees its
  * initrd, module 0, itself): see docs/protocols.md, "Memory maps". */
-int pvh_build_info(const struct handoff_input *in, void *buf, size_t cap,
-                   paddr_t buf_paddr, size_t *used, struct hop_error *err)
+static void pvh_marking(const struct handoff_input *in, struct handoff_marking *mk)
 {
-    struct handoff_buf b;
-    struct handoff_map map;
-    int rc;
-    *used = 0;
-    if ((rc = handoff_check_input(in, PVH_PROTO, err)) != HOP_OK ||
-        (rc = handoff_check_buf(buf_paddr, HANDOFF_LIMIT_4GIB, PVH_PROTO, err)) != HOP_OK)
-        return rc;
-    struct handoff_marking mk = {
-        .own = handoff_own_range(buf_paddr, pvh_info_size(in)), .mark_own = true,
-        .exempt = in->modules, .exempt_count = in->module_count };
-    if ((rc = handoff_map_build(in, &mk, &map, err)) != HOP_OK)
-        return rc;
-    hbuf_init(&b, buf, cap, buf_paddr);
-    pvh_lay_out(&b, in, &map);
-    return hbuf_finish(&b, PVH_PROTO, HANDOFF_LIMIT_4GIB, used, err);
+    mk->exempt = in->modules;
+    mk->exempt_count = in->module_count;
 }
+
+const struct handoff_builder handoff_pvh = {
+    .name = PVH_PROTO,
+    .limit = HANDOFF_LIMIT_4GIB,
+    .marking = pvh_marking,
+    .lay_out = pvh_lay_out,
+};
+
+/* ==========================================================================
+ * The descriptor (src/protos/proto.h)
+ * ========================================================================== */
+
+#define PVH_NOTE_NAME "Xen"
+
+static bool pvh_detect(const struct proto_kernel *k)
+{
+    const void *desc;
+    size_t len;
+    return elf_find_note(&k->elf, PVH_NOTE_NAME, XEN_ELFNOTE_PHYS32_ENTRY, &desc, &len) ==
+           HOP_OK;
+}
+
+/* The entry is the XEN_ELFNOTE_PHYS32_ENTRY note: a 32-bit physical address
+ * (Linux stores it as a 64-bit word; the value must fit 32 bits). */
+static int pvh_entry(const struct proto_kernel *k, paddr_t *entry, struct hop_error *err)
+{
+    const void *desc;
+    size_t len;
+    uint64_t e = 0;
+    if (elf_find_note(&k->elf, PVH_NOTE_NAME, XEN_ELFNOTE_PHYS32_ENTRY, &desc, &len) != HOP_OK)
+        return error_set(err, HOP_ERR_NOTFOUND, "%s: no Xen PHYS32_ENTRY note for PVH",
+                         k->path);
+    if (len != 4 && len != 8)
+        return error_set(err, HOP_ERR_INVALID, "%s: Xen PHYS32_ENTRY note of %zu bytes",
+                         k->path, len);
+    memcpy(&e, desc, len);
+    if (e >= HANDOFF_LIMIT_4GIB)
+        return error_set(err, HOP_ERR_RANGE, "%s: PVH entry 0x%llx is not a 32-bit address",
+                         k->path, (unsigned long long)e);
+    *entry = e;
+    return HOP_OK;
+}
+
+/* Xen's PVH boot ABI: 32-bit protected mode, paging off, EBX the start
+ * info's physical address. */
+static void pvh_enter(const struct proto_kernel *k, paddr_t entry, paddr_t info,
+                      struct handoff_cpu *cpu)
+{
+    (void)k;
+    *cpu = (struct handoff_cpu){ .mode = HANDOFF_MODE_PROT32, .entry = entry, .rbx = info,
+                                 .protocol = proto_pvh.name };
+}
+
+const struct proto proto_pvh = {
+    .name = "pvh",
+    .id = CONFIG_PROTO_PVH,
+    .detect = pvh_detect,
+    .entry = pvh_entry,
+    .names_initrd = true,
+    .info = &handoff_pvh,
+    .info_align = HANDOFF_BUF_ALIGN,
+    .enter = pvh_enter,
+};

@@ -137,9 +137,7 @@ static int setup(void **state)
 
 /* The builder under test and how its results are checked. */
 struct fx_proto {
-    size_t (*info_size)(const struct handoff_input *in);
-    int (*build_info)(const struct handoff_input *in, void *buf, size_t cap,
-                      paddr_t buf_paddr, size_t *used, struct hop_error *err);
+    const struct handoff_builder *builder;
     size_t min_used;       /* fx_build checks *used >= this */
     size_t error_cap;      /* the capacity fx_expect_build_error gives */
     bool checks_err_code;  /* failures also checked in err.code */
@@ -151,10 +149,10 @@ static uint8_t *fx_build(const struct fx_proto *p, const struct handoff_input *i
                          paddr_t paddr, size_t *used)
 {
     struct hop_error err = { 0 };
-    size_t cap = p->info_size(in);
+    size_t cap = handoff_info_size(p->builder, in);
     uint8_t *buf = malloc(cap);
     assert_non_null(buf);
-    int rc = p->build_info(in, buf, cap, paddr, used, &err);
+    int rc = handoff_build_info(p->builder, in, buf, cap, paddr, used, &err);
     if (rc != HOP_OK)
         print_message("unexpected error: %s\n", err.msg);
     assert_int_equal(rc, HOP_OK);
@@ -169,7 +167,7 @@ static void fx_expect_build_error(const struct fx_proto *p, const struct handoff
     struct hop_error err = { 0 };
     size_t used = 1;
     assert_non_null(buf);
-    int rc = p->build_info(in, buf, p->error_cap, paddr, &used, &err);
+    int rc = handoff_build_info(p->builder, in, buf, p->error_cap, paddr, &used, &err);
     free(buf);
     assert_int_equal(rc, code);
     if (p->checks_err_code)
@@ -190,7 +188,7 @@ static void fx_every_short_capacity(const struct fx_proto *p)
         uint8_t *buf = malloc(cap ? cap : 1);
         struct hop_error err = { 0 };
         size_t need = 0;
-        assert_int_equal(p->build_info(&fx_in, buf, cap, INFO_PADDR, &need, &err),
+        assert_int_equal(handoff_build_info(p->builder, &fx_in, buf, cap, INFO_PADDR, &need, &err),
                          HOP_ERR_NOMEM);
         if (p->checks_err_code)
             assert_int_equal(err.code, HOP_ERR_NOMEM);

@@ -94,8 +94,8 @@ static void test_summary(void **state)
     A.modules[0] = (struct boot_attempt_module){ .file = { .size = 100 }, .cmdline = "initrd",
                                                  .placed = module };
     A.has_initrd = true;
-    A.proto = CONFIG_PROTO_LINUX;
-    struct boot_handoff h = { .mode = BOOT_MODE_PROT32, .entry = BASE + 0x1000,
+    A.proto = &proto_linux;
+    struct handoff_cpu h = { .mode = HANDOFF_MODE_PROT32, .entry = BASE + 0x1000,
                               .rax = 0x36d76289, .rbx = 0x9000, .protocol = "multiboot2" };
     boot_print_summary(&A, &h);
 
@@ -132,7 +132,7 @@ static void test_many_segments(void **state)
         assert_int_equal(kimage_add_fixed(&S->k, BASE + (uint64_t)s * 8 * KiB, RAMDISK, 16, 16,
                                           "/boot/k.elf", &E), HOP_OK);
     plan_and_load();
-    struct boot_handoff h = { .mode = BOOT_MODE_LONG, .entry = BASE, .protocol = "elf" };
+    struct handoff_cpu h = { .mode = HANDOFF_MODE_LONG, .entry = BASE, .protocol = "elf" };
     boot_print_summary(&A, &h);
     expect("in 64-bit long mode\n");
     expect("hop:   registers: all zero\n");

@@ -371,6 +371,7 @@ static void test_cmdline_kernel_only(void **state)
     assert_string_equal(cfg.config_path, CONFIG_DEFAULT_PATH);
     assert_false(cfg.config_path_given);
     assert_false(cfg.debug_exit);
+    assert_false(cfg.bench);
     assert_int_equal(config_finish(&cfg, &err), HOP_ERR_INVALID);
 }
 
@@ -381,10 +382,11 @@ static void test_cmdline_all_keys(void **state)
                              "x=\\\"a b\\\" \\\\\" module=\"/m1 arg1 arg2\" "
                              "module=/m2 initrd=/i protocol=pvh title=\"My "
                              "kernel\" config=/etc/h.cfg timeout=7 default=0 "
-                             "debug-exit  "), HOP_OK);
+                             "debug-exit bench "), HOP_OK);
     assert_string_equal(cfg.config_path, "/etc/h.cfg");
     assert_true(cfg.config_path_given);
     assert_true(cfg.debug_exit);
+    assert_true(cfg.bench);
     assert_int_equal(config_finish(&cfg, &err), HOP_OK);
     const struct config_entry *e = config_default_entry(&cfg);
     assert_string_equal(e->title, "My kernel");
@@ -430,6 +432,17 @@ static void test_cmdline_grub_quoting(void **state)
     setup(NULL);
     assert_int_equal(cmdline("kernel=/k \"cmdline=a"), HOP_ERR_INVALID);
     expect_msg(HOP_ERR_INVALID, "hop command line: word 2: unterminated quote");
+}
+
+/* An error stops nothing being read: a flag after it still counts, and the
+ * message is the first error's. */
+static void test_cmdline_flags_after_error(void **state)
+{
+    (void)state;
+    assert_int_equal(cmdline("kernel=/k bogus timeout=x debug-exit bench"), HOP_ERR_INVALID);
+    expect_msg(HOP_ERR_INVALID, "hop command line: word 2: unknown flag 'bogus'");
+    assert_true(cfg.debug_exit);
+    assert_true(cfg.bench);
 }
 
 static void test_cmdline_errors(void **state)
@@ -613,6 +626,7 @@ int main(void)
         T(test_cmdline_all_keys),
         T(test_cmdline_quotes),
         T(test_cmdline_grub_quoting),
+        T(test_cmdline_flags_after_error),
         T(test_cmdline_errors),
         T(test_cmdline_image_path),
         T(test_override_globals),

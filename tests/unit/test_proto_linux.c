@@ -87,7 +87,7 @@ static void fixture(void)
 
 /* ---- reading the block back -------------------------------------------- */
 
-static const struct fx_proto proto = { linux_info_size, linux_build_info, BP_SIZE + 1,
+static const struct fx_proto proto = { &handoff_linux, BP_SIZE + 1,
                                        16384, false };
 
 static uint8_t *build(const struct handoff_input *in, paddr_t paddr, size_t *used)
@@ -184,7 +184,7 @@ static void test_rsdp_copy(void **state)
     (void)state;
     size_t used;
     fx_in.rsdp_addr = 0;
-    assert_true(linux_info_size(&fx_in) <= 2 * PAGE);
+    assert_true(handoff_info_size(&handoff_linux, &fx_in) <= 2 * PAGE);
     uint8_t *buf = build(&fx_in, INFO_PADDR, &used);
     uint64_t rsdp = rd64(buf, BP_ACPI_RSDP);
     assert_int_equal(rsdp % 16, 0);

@@ -41,7 +41,7 @@ static void fixture(void)
 
 /* ---- building and reading the block back -------------------------------- */
 
-static const struct fx_proto proto = { mb1_info_size, mb1_build_info, INFO_SIZE, 8192, false };
+static const struct fx_proto proto = { &handoff_mb1, INFO_SIZE, 8192, false };
 
 static uint8_t *build(const struct handoff_input *in, paddr_t paddr, size_t *used)
 {
@@ -60,7 +60,7 @@ static void test_realistic_parsed_back(void **state)
     (void)state;
     size_t used;
     uint8_t *buf = build(&fx_in, INFO_PADDR, &used);
-    assert_true(mb1_info_size(&fx_in) <= PAGE); /* fx_map_marked's one info page */
+    assert_true(handoff_info_size(&handoff_mb1, &fx_in) <= PAGE); /* fx_map_marked's one info page */
     parse_back(buf, INFO_PADDR, used);
     assert_int_equal(parsed.proto, BOOT_PROTO_MB1);
     assert_string_equal(parsed.cmdline, fx_in.cmdline);

@@ -66,7 +66,7 @@ static void fixture(void)
 
 /* ---- reading the block back -------------------------------------------- */
 
-static const struct fx_proto proto = { mb2_info_size, mb2_build_info, 0, 8192, true };
+static const struct fx_proto proto = { &handoff_mb2, 0, 8192, true };
 
 static uint8_t *build(const struct handoff_input *in, paddr_t paddr, size_t *used)
 {
@@ -147,7 +147,7 @@ static void test_realistic_parsed_back(void **state)
     (void)state;
     size_t used;
     uint8_t *buf = build(&fx_in, INFO_PADDR, &used);
-    assert_true(mb2_info_size(&fx_in) <= PAGE); /* fx_map_marked's one info page */
+    assert_true(handoff_info_size(&handoff_mb2, &fx_in) <= PAGE); /* fx_map_marked's one info page */
     assert_int_equal(check_structure(buf, used), 13);
     parse_back(buf, INFO_PADDR, used);
 
@@ -432,7 +432,7 @@ static void test_refusals(void **state)
     fixture();
     fx_in.cmdline = NULL;
     expect_build_error(&fx_in, INFO_PADDR, HOP_ERR_INVALID, "command line");
-    assert_int_equal(mb2_info_size(&fx_in), 0);
+    assert_int_equal(handoff_info_size(&handoff_mb2, &fx_in), 0);
 }
 
 /* Marking that splits the map beyond its 256 entries fails cleanly. */

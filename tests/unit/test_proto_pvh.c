@@ -56,7 +56,7 @@ static void fixture(void)
 
 /* ---- reading the block back -------------------------------------------- */
 
-static const struct fx_proto proto = { pvh_info_size, pvh_build_info, SI_SIZE, 8192, false };
+static const struct fx_proto proto = { &handoff_pvh, SI_SIZE, 8192, false };
 
 static uint8_t *build(const struct handoff_input *in, paddr_t paddr, size_t *used)
 {
@@ -86,7 +86,7 @@ static void test_realistic(void **state)
     (void)state;
     size_t used;
     uint8_t *buf = build(&fx_in, INFO_PADDR, &used);
-    assert_true(pvh_info_size(&fx_in) <= PAGE); /* fx_xen_map_marked's one info page */
+    assert_true(handoff_info_size(&handoff_pvh, &fx_in) <= PAGE); /* fx_xen_map_marked's one info page */
     assert_int_equal(rd32(buf, SI_MAGIC), MAGIC);
     assert_int_equal(rd32(buf, SI_VERSION), 1);
     assert_int_equal(rd32(buf, SI_FLAGS), 0);
@@ -287,7 +287,7 @@ static void test_marking_model(void **state)
         fx_in.reserved_count = nres;
         size_t used;
         uint8_t *buf = build(&fx_in, INFO_PADDR, &used);
-        paddr_t own_end = INFO_PADDR + pvh_info_size(&fx_in);
+        paddr_t own_end = INFO_PADDR + handoff_info_size(&handoff_pvh, &fx_in);
         paddr_t probes[2 * (N(map) + N(res) + 2 + 1)];
         size_t np = 0;
         for (size_t i = 0; i < n; i++) {

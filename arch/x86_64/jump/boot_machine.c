@@ -11,15 +11,29 @@
 
 static struct tramp_params *params;
 
+/* hop runs on an identity map of all RAM (paging.c). */
+static void *identity_map(void *ctx, paddr_t addr, size_t len)
+{
+    (void)ctx;
+    (void)len;
+    return (void *)(uintptr_t)addr;
+}
+
+static paddr_t identity_paddr(void *ctx, const void *p)
+{
+    (void)ctx;
+    return (paddr_t)(uintptr_t)p;
+}
+
 static void machine_prepare(struct kimage *k, paddr_t max_addr)
 {
     params = tramp_prepare(k->control_addr, max_addr, k->ops_addr);
 }
 
-static void machine_jump(struct kimage *k, const struct boot_handoff *h)
+static void machine_jump(struct kimage *k, const struct handoff_cpu *h)
 {
     params->entry = h->entry;
-    params->mode = h->mode == BOOT_MODE_LONG ? TRAMP_MODE_LONG : TRAMP_MODE_PROT32;
+    params->mode = h->mode == HANDOFF_MODE_LONG ? TRAMP_MODE_LONG : TRAMP_MODE_PROT32;
     params->regs = (struct tramp_regs){ h->rax, h->rbx, h->rcx, h->rdx, h->rsi, h->rdi, h->rbp };
     if (machine_debug_exit_enabled())
         params->flags |= TRAMP_FLAG_DEBUG_EXIT;
@@ -39,6 +53,8 @@ static uint64_t machine_cycles(void)
 }
 
 const struct boot_machine x86_boot_machine = {
+    .phys = { identity_map, NULL },
+    .paddr_of = identity_paddr,
     .control_size = tramp_control_size,
     .prepare = machine_prepare,
     .jump = machine_jump,

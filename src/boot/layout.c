@@ -1,0 +1,182 @@
+/* Where the kernel and its files go: the kernel's segments at the addresses
+ * it names (slid as a whole when it is relocatable), its entry point, and
+ * each module placed below 4 GiB.  All of it goes into the kimage, which
+ * finds the order of the copies. */
+#include "boot/attempt.h"
+#include "console/console.h"
+#include "lib/string.h"
+
+#define MODULE_LIMIT (4ull << 30) /* 32-bit module addresses in every protocol */
+
+paddr_t boot_paddr_of(const struct boot_attempt *a, const void *p)
+{
+    const struct boot_machine *m = a->env->machine;
+    return m->paddr_of(m->phys.ctx, p);
+}
+
+/* The first base at or after b (or, going down, at or before it) whose
+ * [base, base+size) touches no live range, within [lo, end); each collision
+ * moves past the range it hit. */
+static bool free_base(const struct physmem *pm, paddr_t lo, paddr_t end, uint64_t size,
+                      uint64_t align, bool down, paddr_t *base)
+{
+    paddr_t b = down ? ALIGN_DOWN(end - size, align) : lo;
+    while (b >= lo && b + size <= end) {
+        const struct phys_range *l = physmem_find_live(pm, b, b + size);
+        if (!l) {
+            *base = b;
+            return true;
+        }
+        if (down) {
+            if (l->start < lo + size)
+                return false;
+            b = ALIGN_DOWN(l->start - size, align);
+        } else {
+            b = ALIGN_UP(l->end, align);
+        }
+    }
+    return false;
+}
+
+/* The lowest (or, preferring high, the highest) aligned base in
+ * [r->min, r->max] whose image lies in one usable region: first among
+ * places that touch nothing live (so the kernel loads at once), then
+ * anywhere usable (the trampoline moves it). */
+static bool choose_base(const struct boot_attempt *a, const struct proto_reloc *r,
+                        uint64_t size, bool free_only, paddr_t *base)
+{
+    const struct bootinfo *bi = a->env->bi;
+    paddr_t floor = MAX(r->min, free_only ? (paddr_t)PHYSMEM_LOW_LIMIT : 0);
+    bool found = false;
+    for (size_t i = 0; i < bi->map_count; i++) {
+        const struct mem_region *m = &bi->map[i];
+        paddr_t lo = ALIGN_UP(MAX(m->start, floor), r->align);
+        paddr_t end = MIN(m->end, r->max + 1);
+        paddr_t b;
+        if (m->type != MEM_USABLE || end <= lo || end - lo < size)
+            continue;
+        if (free_only) {
+            if (!free_base(a->env->pm, lo, end, size, r->align, r->prefer_high, &b))
+                continue;
+        } else {
+            b = r->prefer_high ? ALIGN_DOWN(end - size, r->align) : lo;
+        }
+        *base = b;
+        found = true;
+        if (!r->prefer_high)
+            return true; /* regions are sorted: the first is the lowest */
+    }
+    return found;
+}
+
+/* A relocatable kernel: the whole image slides to a base hop chooses by the
+ * kernel's preference; the entry slides with it and the info says where. */
+static int relocate_image(struct boot_attempt *a, paddr_t span_start, uint64_t span_size,
+                          int64_t *slide, struct hop_error *err)
+{
+    struct proto_reloc r;
+    paddr_t base;
+    *slide = 0;
+    if (!a->proto->relocation || !a->proto->relocation(&a->kernel, &r))
+        return HOP_OK;
+    if (!choose_base(a, &r, span_size, true, &base) &&
+        !choose_base(a, &r, span_size, false, &base))
+        return error_set(err, HOP_ERR_NOMEM,
+                         "%s: no usable 0x%llx bytes for the relocatable image in [0x%llx, "
+                         "0x%llx]", a->entry->kernel, (unsigned long long)span_size,
+                         (unsigned long long)r.min, (unsigned long long)r.max);
+    *slide = (int64_t)(base - span_start);
+    a->has_load_base = true;
+    a->load_base = base;
+    kprintf("hop: %s: relocatable, loaded at 0x%llx (slide %+lld)\n", a->entry->kernel,
+            (unsigned long long)base, (long long)*slide);
+    return HOP_OK;
+}
+
+/* Where the kernel's bytes go: the protocol's load layout when it has one
+ * (the a.out kludge), else the ELF PT_LOADs by p_paddr. */
+static int add_segments(struct boot_attempt *a, int64_t slide, struct hop_error *err)
+{
+    const struct proto_kernel *k = &a->kernel;
+    const struct mb_load_layout *l = a->proto->load_layout ? a->proto->load_layout(k) : NULL;
+    int rc = HOP_OK;
+    if (l)
+        return kimage_add_fixed(&a->k, l->load_addr + (uint64_t)slide,
+                                boot_paddr_of(a, k->data + l->file_offset), l->load_size,
+                                l->mem_end - l->load_addr, k->path, err);
+    for (size_t i = 0; i < k->elf.segment_count && !rc; i++) {
+        const struct elf_segment *s = &k->elf.segments[i];
+        rc = kimage_add_fixed(&a->k, s->paddr + (uint64_t)slide,
+                              boot_paddr_of(a, k->data + s->offset), s->filesz, s->memsz,
+                              k->path, err);
+    }
+    return rc;
+}
+
+int boot_add_kernel(struct boot_attempt *a, struct hop_error *err)
+{
+    const struct proto_kernel *k = &a->kernel;
+    const struct mb_load_layout *l = a->proto->load_layout ? a->proto->load_layout(k) : NULL;
+    int64_t slide;
+    int rc = a->proto->entry ? a->proto->entry(k, &a->entry_paddr, err)
+                             : proto_elf_entry(k, &a->entry_paddr, err);
+    if (rc)
+        return rc;
+    if (!l && k->elf.segment_count == 0)
+        return error_set(err, HOP_ERR_INVALID, "%s: not an ELF file and no load addresses",
+                         k->path);
+    paddr_t start = l ? l->load_addr : k->elf.paddr_min;
+    paddr_t end = l ? l->mem_end : k->elf.paddr_end;
+    if ((rc = relocate_image(a, start, end - start, &slide, err)))
+        return rc;
+    a->entry_paddr += (uint64_t)slide;
+    return add_segments(a, slide, err);
+}
+
+/* One module: a placed copy, page-aligned below 4 GiB, or left where the
+ * loader put it when that is already suitable. */
+static int add_module(struct boot_attempt *a, const char *path, const char *cmdline,
+                      struct hop_error *err)
+{
+    struct boot_attempt_module *m = &a->modules[a->module_count];
+    int rc = ramdisk_open_file(a->env->rd, path, &m->file, err);
+    if (rc)
+        return rc;
+    m->cmdline = cmdline[0] ? cmdline : path;
+    struct kimage_place_req req = {
+        .size = ALIGN_UP((uint64_t)m->file.size, PAGE_SIZE),
+        .align = PAGE_SIZE,
+        .max_end = MODULE_LIMIT,
+        .src = boot_paddr_of(a, m->file.data),
+        .filesz = m->file.size,
+        .flags = KIMAGE_PLACE_KEEP,
+        .name = path,
+    };
+    if (req.size == 0)
+        req.size = PAGE_SIZE; /* an empty module still gets an address */
+    rc = kimage_add_placed(&a->k, &req, &m->placed, err);
+    if (rc == HOP_OK)
+        a->module_count++;
+    return rc;
+}
+
+/* The entry's modules, then its initrd= (Linux's initrd; without one, a
+ * Linux kernel's only module is its initrd). */
+int boot_add_modules(struct boot_attempt *a, struct hop_error *err)
+{
+    a->module_count = 0;
+    for (size_t i = 0; i < a->entry->module_count; i++) {
+        const struct config_module *cm = &a->entry->modules[i];
+        int rc = add_module(a, cm->path, cm->cmdline, err);
+        if (rc)
+            return rc;
+    }
+    if (a->entry->initrd) {
+        a->has_initrd = true;
+        a->initrd_index = a->module_count;
+        return add_module(a, a->entry->initrd, "", err);
+    }
+    a->has_initrd = a->module_count == 1;
+    a->initrd_index = 0;
+    return HOP_OK;
+}

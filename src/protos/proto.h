@@ -1,0 +1,108 @@
+/* One descriptor per boot protocol: everything hop knows about handing a
+ * kernel over one way, from how to recognise it in the file to the register
+ * state at its entry.  The boot flow (src/boot/) reads only descriptors and
+ * knows no protocol by name; each protocol's file in src/protos/ defines its
+ * own (multiboot2.c, multiboot1.c, pvh.c, linux.c, elf.c).
+ *
+ * docs/protocols.md says, per protocol, what the kernel gets and the state
+ * it starts in. */
+#ifndef HOP_PROTOS_PROTO_H
+#define HOP_PROTOS_PROTO_H
+
+#include "lib/error.h"
+#include "lib/types.h"
+#include "parse/config.h"
+#include "parse/elf.h"
+#include "parse/mbheader.h"
+#include "protos/handoff.h"
+
+/* The kernel file as hop parsed it, before a protocol is chosen. */
+struct proto_kernel {
+    const char *path; /* for messages */
+    const uint8_t *data;
+    size_t size;
+    bool is_elf;      /* elf is valid; otherwise its segment_count is 0 */
+    struct elf_image elf;
+    bool has_mb1, has_mb2; /* the headers were found (and are valid) */
+    struct mb1_header mb1;
+    struct mb2_header mb2;
+};
+
+enum handoff_cpu_mode {
+    HANDOFF_MODE_PROT32, /* 32-bit protected mode, paging off */
+    HANDOFF_MODE_LONG,   /* 64-bit mode on the trampoline's identity map */
+};
+
+/* The CPU state the kernel is entered with. */
+struct handoff_cpu {
+    enum handoff_cpu_mode mode;
+    paddr_t entry;
+    uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
+    const char *protocol; /* for the summary */
+};
+
+/* A relocatable image: it may be loaded at any base in [min, max] (the base,
+ * inclusive) aligned to align, the whole image sliding together. */
+struct proto_reloc {
+    paddr_t min, max;
+    uint64_t align;    /* a power of two; 1 when the kernel does not care */
+    bool prefer_high;  /* the highest base that fits, else the lowest */
+};
+
+struct proto {
+    const char *name;         /* "multiboot2", as config's protocol= says */
+    enum config_protocol id;
+
+    /* protocol=auto: true when the file carries this protocol's mark. */
+    bool (*detect)(const struct proto_kernel *k);
+    /* The kernel can be booted this way at all (a forced protocol too);
+     * NULL: any file whose segments hop can find. */
+    int (*check_kernel)(const struct proto_kernel *k, struct hop_error *err);
+    /* The a.out-kludge layout to load by, or NULL to load the ELF PT_LOADs
+     * by p_paddr.  NULL function: always the PT_LOADs. */
+    const struct mb_load_layout *(*load_layout)(const struct proto_kernel *k);
+    /* True, with *r, when the image may be loaded elsewhere; NULL: never. */
+    bool (*relocation)(const struct proto_kernel *k, struct proto_reloc *r);
+    /* The entry point before any slide; NULL: the ELF entry (proto_elf_entry). */
+    int (*entry)(const struct proto_kernel *k, paddr_t *entry, struct hop_error *err);
+    /* Refuses, naming it, what the kernel's header demands and hop cannot
+     * give this time; NULL: it demands nothing. */
+    int (*check_requests)(const struct proto_kernel *k, const struct handoff_input *in,
+                          struct hop_error *err);
+    /* True when the kernel asks for its ELF section headers (multiboot2 tag
+     * 9); NULL: never. */
+    bool (*wants_elf_sections)(const struct proto_kernel *k);
+
+    /* The hand-off singles out an initrd: Linux's ramdisk_image, PVH's first
+     * module (which Linux under PVH takes as its initrd). */
+    bool names_initrd;
+
+    /* The info block: how it is built, and its alignment (its limit is the
+     * builder's). */
+    const struct handoff_builder *info;
+    size_t info_align;
+
+    /* The registers and mode at the entry, info being the block's address. */
+    void (*enter)(const struct proto_kernel *k, paddr_t entry, paddr_t info,
+                  struct handoff_cpu *cpu);
+};
+
+extern const struct proto proto_multiboot2, proto_multiboot1, proto_pvh, proto_linux,
+    proto_elf;
+
+/* The descriptor for a configured protocol; NULL for CONFIG_PROTO_AUTO. */
+const struct proto *proto_by_id(enum config_protocol id);
+
+/* protocol=auto: the first protocol whose mark the file carries, in the
+ * order multiboot2, multiboot1, PVH note, Linux notes, plain ELF. */
+const struct proto *proto_detect(const struct proto_kernel *k);
+
+/* e_entry through the ELF's virtual->physical rule (the segment holding it
+ * by p_vaddr), else e_entry itself when it lies inside a segment by
+ * p_paddr (a Linux vmlinux gives a physical e_entry). */
+int proto_elf_entry(const struct proto_kernel *k, paddr_t *entry, struct hop_error *err);
+
+/* The ELF note `name` (with its NUL) is present. */
+bool proto_has_note(const struct proto_kernel *k, const char *name);
+
+#endif

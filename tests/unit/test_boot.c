@@ -1,0 +1,364 @@
+/* The whole boot flow on the host: hop's command line, the RAM disk (a cpio
+ * archive built here) and its hop.cfg, the menu, each entry's attempt
+ * (read the kernel, detect the protocol, lay out, plan, build the info),
+ * fallback to the next entry, and a fake jump.  Memory is the simulator's
+ * (sim.c); the jump runs the trampoline's op list with the reference
+ * executor, and the test then reads from "physical memory" what the kernel
+ * would find: its segment, its module and its multiboot2 info, parsed back
+ * with hop's own bootinfo parser. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim.c"
+#include "hop.h"
+#include "console/console.h"
+#include "exitcode.h"
+#include "parse/elf.h"
+#include "parse/multiboot.h"
+
+#define KiB 1024ull
+#define MiB (1024ull * KiB)
+#define RAM_START (1 * MiB)
+#define RAM_END (64 * MiB)
+#define ARCHIVE_AT (48 * MiB)
+#define KERNEL_PADDR (4 * MiB)
+#define KERNEL_FILESZ 0x1800
+#define KERNEL_MEMSZ 0x3000
+#define KERNEL_ENTRY_OFF 0x100
+#define CONTROL_SIZE (64 * KiB)
+
+static struct sim *S;
+static char out[65536];
+static size_t out_len;
+static jmp_buf jumped;
+static int jumps;
+static struct handoff_cpu cpu;
+static uint8_t kernel_bytes[KERNEL_FILESZ];
+static const char module_text[] = "the module's bytes";
+
+/* --- the console, captured ------------------------------------------------ */
+
+static void capture(const char *s, size_t n)
+{
+    if (out_len + n >= sizeof(out))
+        n = sizeof(out) - 1 - out_len;
+    memcpy(out + out_len, s, n);
+    out_len += n;
+    out[out_len] = '\0';
+}
+
+/* --- the machine: the simulator, and a jump that comes back here ---------- */
+
+static paddr_t sim_paddr_of(void *ctx, const void *p)
+{
+    struct sim *s = ctx;
+    for (size_t i = 0; i < s->win_count; i++) {
+        const uint8_t *b = s->win[i].mem;
+        if ((const uint8_t *)p >= b && (const uint8_t *)p < b + s->win[i].size)
+            return s->win[i].base + (paddr_t)((const uint8_t *)p - b);
+    }
+    fail_msg("pointer %p is outside simulated memory", p);
+    return 0;
+}
+
+static uint64_t control_size(paddr_t max_addr)
+{
+    (void)max_addr;
+    return CONTROL_SIZE;
+}
+
+static void prepare(struct kimage *k, paddr_t max_addr)
+{
+    (void)k;
+    (void)max_addr;
+}
+
+/* What the trampoline would do before entering the kernel: the op list. */
+static void jump(struct kimage *k, const struct handoff_cpu *c)
+{
+    size_t bad = 0;
+    assert_int_equal(reloc_run_ops(kimage_ops(k), &S->rw, &bad), HOP_OK);
+    cpu = *c;
+    jumps++;
+    longjmp(jumped, 1);
+}
+
+static int no_key(void)
+{
+    return -1;
+}
+
+static uint64_t clock_ms;
+static uint64_t now_ms(void)
+{
+    return clock_ms++;
+}
+
+static uint64_t one(void)
+{
+    return 1;
+}
+
+static struct boot_machine machine = {
+    .paddr_of = sim_paddr_of, .control_size = control_size, .prepare = prepare,
+    .jump = jump, .getc = no_key, .now_ms = now_ms, .cycles = now_ms,
+    .cycles_per_ms = one,
+};
+
+/* --- building the RAM disk -------------------------------------------------- */
+
+static size_t put_cpio(uint8_t *at, const char *name, const void *data, size_t size)
+{
+    size_t n = (size_t)sprintf((char *)at, "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X"
+                               "%08X%08X%08X", 1u, 0100644u, 0u, 0u, 1u, 0u,
+                               (unsigned)size, 0u, 0u, 0u, 0u, (unsigned)strlen(name) + 1, 0u);
+    memcpy(at + n, name, strlen(name) + 1);
+    n += strlen(name) + 1;
+    while (n % 4)
+        at[n++] = 0;
+    memcpy(at + n, data, size);
+    n += size;
+    while (n % 4)
+        at[n++] = 0;
+    return n;
+}
+
+/* A plain ELF64 kernel: one PT_LOAD at KERNEL_PADDR, a bss after it. */
+static size_t make_kernel(uint8_t *buf)
+{
+    struct elf64_ehdr eh = { 0 };
+    struct elf64_phdr ph = { 0 };
+    memcpy(eh.e_ident, "\177ELF", 4);
+    eh.e_ident[4] = 2; /* ELFCLASS64 */
+    eh.e_ident[5] = 1; /* little-endian */
+    eh.e_ident[6] = 1;
+    eh.e_type = 2;     /* ET_EXEC */
+    eh.e_machine = 62; /* EM_X86_64 */
+    eh.e_version = 1;
+    eh.e_entry = KERNEL_PADDR + KERNEL_ENTRY_OFF;
+    eh.e_phoff = sizeof(eh);
+    eh.e_ehsize = sizeof(eh);
+    eh.e_phentsize = sizeof(ph);
+    eh.e_phnum = 1;
+    ph.p_type = 1; /* PT_LOAD */
+    ph.p_flags = 7;
+    ph.p_offset = 0x1000;
+    ph.p_vaddr = ph.p_paddr = KERNEL_PADDR;
+    ph.p_filesz = KERNEL_FILESZ;
+    ph.p_memsz = KERNEL_MEMSZ;
+    ph.p_align = 0x1000;
+    memset(buf, 0, 0x1000);
+    memcpy(buf, &eh, sizeof(eh));
+    memcpy(buf + sizeof(eh), &ph, sizeof(ph));
+    for (size_t i = 0; i < KERNEL_FILESZ; i++)
+        kernel_bytes[i] = (uint8_t)(i * 7 + 3);
+    memcpy(buf + 0x1000, kernel_bytes, KERNEL_FILESZ);
+    return 0x1000 + KERNEL_FILESZ;
+}
+
+/* The archive at ARCHIVE_AT as the loader's module 0, with hop.cfg. */
+static void make_ramdisk(const char *cfg)
+{
+    static uint8_t kernel[0x1000 + KERNEL_FILESZ];
+    size_t ksize = make_kernel(kernel);
+    uint8_t *at = sim_at(S, ARCHIVE_AT, 1 * MiB);
+    assert_non_null(at);
+    size_t n = put_cpio(at, "hop.cfg", cfg, strlen(cfg));
+    n += put_cpio(at + n, "boot/k.elf", kernel, ksize);
+    n += put_cpio(at + n, "boot/mod.bin", module_text, sizeof(module_text) - 1);
+    n += put_cpio(at + n, "TRAILER!!!", "", 0);
+    S->bi.modules[0] = (struct boot_module){ ARCHIVE_AT, ARCHIVE_AT + n, "ramdisk" };
+    S->bi.module_count = 1;
+    sim_live(S, ARCHIVE_AT, ALIGN_UP(ARCHIVE_AT + n, PAGE_SIZE), "module");
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    static bool added;
+    if (!added)
+        console_add_sink(capture);
+    added = true;
+    out_len = 0;
+    out[0] = '\0';
+    jumps = 0;
+    S = sim_new();
+    sim_reset(S);
+    sim_window(S, 0, RAM_START, RAM_END - RAM_START);
+    memset(S->win[0].mem, 0xAA, RAM_END - RAM_START);
+    sim_region(S, RAM_START, RAM_END, MEM_USABLE);
+    S->bi.cmdline = "hop.elf debug-exit";
+    S->bi.loader_name = "test";
+    machine.phys = S->rw;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    sim_free(S);
+    return 0;
+}
+
+/* hop_run up to the jump (1) or its return (0, *rc set). */
+static int run_hop(int *rc)
+{
+    sim_start(S);
+    hop_read_cmdline(S->bi.cmdline);
+    if (setjmp(jumped))
+        return 1;
+    *rc = hop_run(&S->bi, &S->pm, &machine);
+    return 0;
+}
+
+static const void *sim_view(void *ctx, paddr_t addr, size_t len)
+{
+    return sim_at(ctx, addr, len);
+}
+
+static const char good_entries[] =
+    "timeout=0\n"
+    "entry=missing\nkernel=/boot/missing.elf\n"
+    "entry=good\nkernel=/boot/k.elf\ncmdline=hello world\nmodule=/boot/mod.bin the module\n";
+
+/* Entry 0's kernel is missing: hop says so and boots entry 1, whose kernel
+ * the trampoline's ops put in place; its info block says what it should. */
+static void test_fallback_then_boot(void **state)
+{
+    (void)state;
+    int rc = 0;
+    make_ramdisk(good_entries);
+    assert_int_equal(run_hop(&rc), 1);
+    assert_int_equal(jumps, 1);
+    assert_non_null(strstr(out, "hop: booting entry 0 \"missing\": /boot/missing.elf\n"));
+    assert_non_null(strstr(out, "hop: entry 0 \"missing\" failed: /boot/missing.elf"));
+    assert_non_null(strstr(out, "hop: booting entry 1 \"good\": /boot/k.elf\n"));
+    assert_non_null(strstr(out, "protocol elf\n"));
+
+    /* plain ELF64: long mode, RAX = multiboot2 magic, RBX = RDI = info */
+    assert_int_equal(cpu.mode, HANDOFF_MODE_LONG);
+    assert_int_equal(cpu.entry, KERNEL_PADDR + KERNEL_ENTRY_OFF);
+    assert_int_equal(cpu.rax, MB2_BOOTLOADER_MAGIC);
+    assert_int_equal(cpu.rbx, cpu.rdi);
+    assert_string_equal(cpu.protocol, "elf");
+
+    /* the segment and its bss, where the kernel asked */
+    const uint8_t *seg = sim_at(S, KERNEL_PADDR, KERNEL_MEMSZ);
+    assert_memory_equal(seg, kernel_bytes, KERNEL_FILESZ);
+    for (size_t i = KERNEL_FILESZ; i < KERNEL_MEMSZ; i++)
+        assert_int_equal(seg[i], 0);
+
+    /* the info, read back as a kernel would */
+    static struct bootinfo got;
+    struct hop_error err = { 0 };
+    assert_int_equal(bootinfo_parse(&got, MB2_BOOTLOADER_MAGIC, cpu.rbx,
+                                    &(struct phys_access){ sim_view, S }, &err), HOP_OK);
+    assert_string_equal(got.cmdline, "hello world");
+    assert_string_equal(got.loader_name, "hop 0.1");
+    assert_int_equal(got.module_count, 1);
+    assert_string_equal(got.modules[0].cmdline, "the module");
+    assert_int_equal(got.modules[0].end - got.modules[0].start, sizeof(module_text) - 1);
+    assert_int_equal(got.modules[0].start % PAGE_SIZE, 0);
+    assert_memory_equal(sim_at(S, got.modules[0].start, sizeof(module_text) - 1), module_text,
+                        sizeof(module_text) - 1);
+    /* the module and the info block are not usable RAM in the map it gets
+     * (docs/protocols.md, "Memory maps") */
+    for (size_t i = 0; i < got.map_count; i++) {
+        if (got.map[i].type != MEM_USABLE)
+            continue;
+        assert_false(got.map[i].start < got.modules[0].end &&
+                     got.modules[0].start < got.map[i].end);
+        assert_false(got.map[i].start <= cpu.rbx && cpu.rbx < got.map[i].end);
+    }
+}
+
+/* The default entry is tried first, the others after it in order. */
+static void test_default_first(void **state)
+{
+    (void)state;
+    int rc = 0;
+    make_ramdisk("timeout=0\ndefault=good\n"
+                 "entry=missing\nkernel=/boot/missing.elf\n"
+                 "entry=good\nkernel=/boot/k.elf\ncmdline=direct\n");
+    assert_int_equal(run_hop(&rc), 1);
+    assert_null(strstr(out, "booting entry 0"));
+    static struct bootinfo got;
+    struct hop_error err = { 0 };
+    assert_int_equal(bootinfo_parse(&got, MB2_BOOTLOADER_MAGIC, cpu.rbx,
+                                    &(struct phys_access){ sim_view, S }, &err), HOP_OK);
+    assert_string_equal(got.cmdline, "direct");
+    assert_int_equal(got.module_count, 0);
+}
+
+/* Every entry fails: no jump, each reason listed, hop's exit code. */
+static void test_all_fail(void **state)
+{
+    (void)state;
+    int rc = 0;
+    make_ramdisk("timeout=0\n"
+                 "entry=a\nkernel=/boot/missing.elf\n"
+                 "entry=b\nkernel=/boot/mod.bin\n");
+    assert_int_equal(run_hop(&rc), 0);
+    assert_int_equal(jumps, 0);
+    assert_int_equal(rc, HOP_EXIT_ERROR);
+    assert_non_null(strstr(out, "hop: no entry could be booted:\n"));
+    assert_non_null(strstr(out, "hop:   0 \"a\": /boot/missing.elf"));
+    assert_non_null(strstr(out, "hop:   1 \"b\": /boot/mod.bin"));
+}
+
+/* A failed attempt gives back the memory it took: the live ranges after a
+ * fallback are those of the start plus what the booting attempt took. */
+static void test_attempt_memory_given_back(void **state)
+{
+    (void)state;
+    int rc = 0;
+    make_ramdisk("timeout=0\n"
+                 "entry=a\nkernel=/boot/k.elf\nmodule=/boot/missing.bin\n"
+                 "entry=b\nkernel=/boot/k.elf\nmodule=/boot/missing.bin\n");
+    assert_int_equal(run_hop(&rc), 0);
+    size_t live_after_both = S->pm.live_count;
+    uint64_t allocated = S->pm.allocated;
+    teardown(NULL);
+    setup(NULL);
+    make_ramdisk("timeout=0\nentry=a\nkernel=/boot/k.elf\nmodule=/boot/missing.bin\n");
+    assert_int_equal(run_hop(&rc), 0);
+    assert_int_equal(S->pm.live_count, live_after_both);
+    assert_int_equal(S->pm.allocated, allocated);
+}
+
+/* A command-line error is reported after the map, and nothing is booted;
+ * debug-exit after the bad word still counts. */
+static void test_cmdline_error(void **state)
+{
+    (void)state;
+    int rc = 0;
+    make_ramdisk(good_entries);
+    S->bi.cmdline = "hop.elf kernel=/boot/k.elf bogus debug-exit";
+    sim_start(S);
+    assert_true(hop_read_cmdline(S->bi.cmdline)->debug_exit);
+    if (setjmp(jumped))
+        fail_msg("jumped despite a command-line error");
+    rc = hop_run(&S->bi, &S->pm, &machine);
+    assert_int_equal(rc, HOP_EXIT_ERROR);
+    assert_non_null(strstr(out, "unknown flag 'bogus'"));
+    assert_true(strstr(out, "hop: memory map") < strstr(out, "unknown flag"));
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_fallback_then_boot),
+        T(test_default_first),
+        T(test_all_fail),
+        T(test_attempt_memory_given_back),
+        T(test_cmdline_error),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -3,26 +3,11 @@
 #include "trap.h"
 #include "cpu.h"
 #include "console/console.h"
+#include "idt.h"
 #include "machine.h"
 
 #define IDT_VECTORS 32
-#define IDT_GATE_INTERRUPT64 0x8E /* present, DPL 0, 64-bit interrupt gate */
 #define SEL_CODE64 0x08
-
-struct idt_gate {
-    uint16_t offset_low;
-    uint16_t selector;
-    uint8_t ist;
-    uint8_t type_attr;
-    uint16_t offset_mid;
-    uint32_t offset_high;
-    uint32_t reserved;
-} __attribute__((packed));
-
-struct idt_ptr {
-    uint16_t limit;
-    uint64_t base;
-} __attribute__((packed));
 
 extern const uint64_t trap_stubs[IDT_VECTORS];
 static struct idt_gate idt[IDT_VECTORS];
@@ -39,18 +24,10 @@ static const char *const vector_names[IDT_VECTORS] = {
 
 void idt_init(void)
 {
-    for (int v = 0; v < IDT_VECTORS; v++) {
-        uint64_t a = trap_stubs[v];
-        idt[v] = (struct idt_gate){
-            .offset_low = (uint16_t)a,
-            .selector = SEL_CODE64,
-            .type_attr = IDT_GATE_INTERRUPT64,
-            .offset_mid = (uint16_t)(a >> 16),
-            .offset_high = (uint32_t)(a >> 32),
-        };
-    }
+    for (int v = 0; v < IDT_VECTORS; v++)
+        idt[v] = idt_interrupt_gate(trap_stubs[v], SEL_CODE64);
     struct idt_ptr p = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
-    __asm__ volatile("lidt %0" ::"m"(p));
+    idt_load(&p);
 }
 
 void trap_dispatch(const struct trap_frame *f)

@@ -4,6 +4,7 @@
  * finds the order of the copies. */
 #include "boot/attempt.h"
 #include "console/console.h"
+#include "lib/fmt.h"
 #include "lib/string.h"
 
 #define MODULE_LIMIT (4ull << 30) /* 32-bit module addresses in every protocol */
@@ -113,6 +114,36 @@ static int add_segments(struct boot_attempt *a, int64_t slide, struct hop_error 
     return rc;
 }
 
+/* The one entry-point rule, for every protocol: the kernel is entered only
+ * inside bytes loaded from its file (not its bss, not a gap between
+ * segments, not outside them), checked before anything is copied. */
+#define LOADED_SHOWN 3 /* ranges named in the message */
+
+static int check_entry(const struct boot_attempt *a, struct hop_error *err)
+{
+    const struct kimage *k = &a->k;
+    paddr_t e = a->entry_paddr;
+    char loaded[96];
+    size_t n = 0;
+    for (size_t i = 0; i < k->fixed_count; i++) {
+        const struct kimage_fixed *f = &k->fixed[i];
+        if (e >= f->dst && e - f->dst < f->filesz)
+            return HOP_OK;
+    }
+    loaded[0] = '\0';
+    for (size_t i = 0; i < k->fixed_count && i < LOADED_SHOWN && n < sizeof(loaded); i++) {
+        const struct kimage_fixed *f = &k->fixed[i];
+        n += (size_t)fmt_snprintf(loaded + n, sizeof(loaded) - n, "%s0x%llx-0x%llx",
+                                  i ? ", " : "", (unsigned long long)f->dst,
+                                  (unsigned long long)(f->dst + f->filesz));
+    }
+    if (k->fixed_count > LOADED_SHOWN && n < sizeof(loaded))
+        fmt_snprintf(loaded + n, sizeof(loaded) - n, ", ...");
+    return error_set(err, HOP_ERR_RANGE, "%s: entry point 0x%llx (%s) is not in the bytes "
+                     "loaded from the file (%s)", a->entry->kernel, (unsigned long long)e,
+                     a->proto->name, k->fixed_count ? loaded : "none");
+}
+
 int boot_add_kernel(struct boot_attempt *a, struct hop_error *err)
 {
     const struct proto_kernel *k = &a->kernel;
@@ -130,7 +161,8 @@ int boot_add_kernel(struct boot_attempt *a, struct hop_error *err)
     if ((rc = relocate_image(a, start, end - start, &slide, err)))
         return rc;
     a->entry_paddr += (uint64_t)slide;
-    return add_segments(a, slide, err);
+    rc = add_segments(a, slide, err);
+    return rc ? rc : check_entry(a, err);
 }
 
 /* One module: a placed copy, page-aligned below 4 GiB, or left where the
@@ -160,23 +192,45 @@ static int add_module(struct boot_attempt *a, const char *path, const char *cmdl
     return rc;
 }
 
-/* The entry's modules, then its initrd= (Linux's initrd; without one, a
- * Linux kernel's only module is its initrd). */
+/* Linux takes one initrd: initrd=, or the only module= line.  Anything else
+ * would drop a file the user named, so the entry fails naming it. */
+static int one_initrd(struct boot_attempt *a, struct hop_error *err)
+{
+    const struct config_entry *e = a->entry;
+    size_t keep = e->initrd ? 0 : 1; /* module= lines that can be the initrd */
+    if (e->module_count > keep)
+        return error_set(err, HOP_ERR_UNSUPPORTED, "%s: protocol %s passes one initrd, but "
+                         "the entry names %s%zu module= file(s): \"%s\" would be dropped",
+                         e->kernel, a->proto->name, e->initrd ? "initrd= and " : "",
+                         e->module_count, e->modules[keep].path);
+    const char *path = e->initrd ? e->initrd : e->module_count ? e->modules[0].path : NULL;
+    const char *cmdline = e->initrd ? "" : e->module_count ? e->modules[0].cmdline : "";
+    a->has_initrd = path != NULL;
+    return path ? add_module(a, path, cmdline, err) : HOP_OK;
+}
+
+/* The entry's files as the protocol takes them (enum proto_files): every
+ * file named either reaches the kernel or the entry fails. */
 int boot_add_modules(struct boot_attempt *a, struct hop_error *err)
 {
+    const struct config_entry *e = a->entry;
+    int rc = HOP_OK;
     a->module_count = 0;
-    for (size_t i = 0; i < a->entry->module_count; i++) {
-        const struct config_module *cm = &a->entry->modules[i];
-        int rc = add_module(a, cm->path, cm->cmdline, err);
-        if (rc)
-            return rc;
+    a->initrd_index = 0;
+    if (a->proto->files == PROTO_FILES_ONE_INITRD)
+        return one_initrd(a, err);
+    if (e->initrd && a->proto->files == PROTO_FILES_INITRD_FIRST) {
+        a->has_initrd = true;
+        rc = add_module(a, e->initrd, "", err);
     }
-    if (a->entry->initrd) {
+    for (size_t i = 0; i < e->module_count && !rc; i++)
+        rc = add_module(a, e->modules[i].path, e->modules[i].cmdline, err);
+    if (!rc && e->initrd && a->proto->files == PROTO_FILES_MODULES) {
         a->has_initrd = true;
         a->initrd_index = a->module_count;
-        return add_module(a, a->entry->initrd, "", err);
+        rc = add_module(a, e->initrd, "", err);
     }
-    a->has_initrd = a->module_count == 1;
-    a->initrd_index = 0;
-    return HOP_OK;
+    if (!e->initrd)
+        a->has_initrd = a->module_count == 1; /* the only module: Linux under PVH's initrd */
+    return rc;
 }

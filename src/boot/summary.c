@@ -54,10 +54,10 @@ static bool summary_is_module(const struct boot_attempt *a, size_t placed)
     return false;
 }
 
-/* Only some hand-offs single out an initrd (struct proto, names_initrd). */
+/* Only some hand-offs single out an initrd (struct proto, files). */
 static bool summary_is_initrd(const struct boot_attempt *a, size_t module)
 {
-    return a->proto->names_initrd && a->has_initrd && a->initrd_index == module;
+    return a->proto->files != PROTO_FILES_MODULES && a->has_initrd && a->initrd_index == module;
 }
 
 static void summary_placed(const struct boot_attempt *a)

@@ -402,9 +402,13 @@ static bool linux_detect(const struct proto_kernel *k)
 
 static int linux_check_kernel(const struct proto_kernel *k, struct hop_error *err)
 {
-    if (k->elf.elf_class != 64)
+    if (!k->is_elf || k->elf.elf_class != 64)
         return error_set(err, HOP_ERR_UNSUPPORTED,
                          "%s: the Linux 64-bit boot protocol needs an ELF64 vmlinux", k->path);
+    if (!linux_detect(k))
+        return error_set(err, HOP_ERR_UNSUPPORTED, "%s: protocol linux asked for, but the "
+                         "kernel has no \"" LINUX_NOTE_NAME "\" ELF notes: not a vmlinux",
+                         k->path);
     return HOP_OK;
 }
 
@@ -423,7 +427,7 @@ const struct proto proto_linux = {
     .id = CONFIG_PROTO_LINUX,
     .detect = linux_detect,
     .check_kernel = linux_check_kernel,
-    .names_initrd = true,
+    .files = PROTO_FILES_ONE_INITRD,
     .info = &handoff_linux,
     .info_align = PAGE_SIZE, /* boot_params: the "zero page" */
     .enter = linux_enter,

@@ -214,6 +214,17 @@ static int mb1_entry(const struct proto_kernel *k, paddr_t *entry, struct hop_er
     return proto_elf_entry(k, entry, err);
 }
 
+/* protocol=multiboot1 on a file without the header: refused, as for
+ * multiboot2. */
+static int mb1_check_kernel(const struct proto_kernel *k, struct hop_error *err)
+{
+    if (!k->has_mb1)
+        return error_set(err, HOP_ERR_UNSUPPORTED, "%s: protocol multiboot1 asked for, but "
+                         "the kernel has no multiboot1 header in its first %u bytes",
+                         k->path, MB1_SEARCH_END);
+    return HOP_OK;
+}
+
 static int mb1_kernel_requests(const struct proto_kernel *k, const struct handoff_input *in,
                                struct hop_error *err)
 {
@@ -234,6 +245,7 @@ const struct proto proto_multiboot1 = {
     .name = "multiboot1",
     .id = CONFIG_PROTO_MULTIBOOT1,
     .detect = mb1_detect,
+    .check_kernel = mb1_check_kernel,
     .load_layout = mb1_load_layout,
     .entry = mb1_entry,
     .check_requests = mb1_kernel_requests,

@@ -367,6 +367,17 @@ static int mb2_entry(const struct proto_kernel *k, paddr_t *entry, struct hop_er
     return proto_elf_entry(k, entry, err);
 }
 
+/* protocol=multiboot2 on a file without the header: nothing says where to
+ * enter it or that it expects multiboot2's machine state. */
+static int mb2_check_kernel(const struct proto_kernel *k, struct hop_error *err)
+{
+    if (!k->has_mb2)
+        return error_set(err, HOP_ERR_UNSUPPORTED, "%s: protocol multiboot2 asked for, but "
+                         "the kernel has no multiboot2 header in its first %u bytes",
+                         k->path, MB2_SEARCH_END);
+    return HOP_OK;
+}
+
 static int mb2_kernel_requests(const struct proto_kernel *k, const struct handoff_input *in,
                                struct hop_error *err)
 {
@@ -396,6 +407,7 @@ const struct proto proto_multiboot2 = {
     .name = "multiboot2",
     .id = CONFIG_PROTO_MULTIBOOT2,
     .detect = mb2_detect,
+    .check_kernel = mb2_check_kernel,
     .load_layout = mb2_load_layout,
     .relocation = mb2_relocation,
     .entry = mb2_entry,
@@ -415,6 +427,14 @@ static bool elf_detect(const struct proto_kernel *k)
     return k->is_elf;
 }
 
+static int elf_check_kernel(const struct proto_kernel *k, struct hop_error *err)
+{
+    if (!k->is_elf)
+        return error_set(err, HOP_ERR_UNSUPPORTED, "%s: protocol elf asked for, but the "
+                         "kernel is not an ELF file", k->path);
+    return HOP_OK;
+}
+
 /* ELF64 in long mode, ELF32 in protected mode; either way RAX = the
  * multiboot2 magic and RBX = RDI = a multiboot2 info block. */
 static void elf_enter(const struct proto_kernel *k, paddr_t entry, paddr_t info,
@@ -430,6 +450,7 @@ const struct proto proto_elf = {
     .name = "elf",
     .id = CONFIG_PROTO_ELF,
     .detect = elf_detect,
+    .check_kernel = elf_check_kernel,
     .check_requests = mb2_kernel_requests,
     .wants_elf_sections = mb2_wants_elf_sections,
     .info = &handoff_mb2,

@@ -49,6 +49,15 @@ struct proto_reloc {
     bool prefer_high;  /* the highest base that fits, else the lowest */
 };
 
+/* Every file an entry names reaches the kernel, or the entry fails naming
+ * the one that would not (docs/config.md, "Files and protocols"). */
+enum proto_files {
+    PROTO_FILES_MODULES,      /* every module= in order, then initrd= as the last module */
+    PROTO_FILES_INITRD_FIRST, /* initrd= first (Linux under PVH takes module 0 as its
+                                 initrd), then every module= */
+    PROTO_FILES_ONE_INITRD,   /* one initrd: initrd=, or the only module= line */
+};
+
 struct proto {
     const char *name;         /* "multiboot2", as config's protocol= says */
     enum config_protocol id;
@@ -73,9 +82,8 @@ struct proto {
      * 9); NULL: never. */
     bool (*wants_elf_sections)(const struct proto_kernel *k);
 
-    /* The hand-off singles out an initrd: Linux's ramdisk_image, PVH's first
-     * module (which Linux under PVH takes as its initrd). */
-    bool names_initrd;
+    /* How the entry's files (module= lines, initrd=) reach the kernel. */
+    enum proto_files files;
 
     /* The info block: how it is built, and its alignment (its limit is the
      * builder's). */

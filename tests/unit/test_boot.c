@@ -20,6 +20,7 @@
 #include "console/console.h"
 #include "exitcode.h"
 #include "parse/elf.h"
+#include "parse/mbheader.h"
 #include "parse/multiboot.h"
 
 #define KiB 1024ull
@@ -129,8 +130,9 @@ static size_t put_cpio(uint8_t *at, const char *name, const void *data, size_t s
     return n;
 }
 
-/* A plain ELF64 kernel: one PT_LOAD at KERNEL_PADDR, a bss after it. */
-static size_t make_kernel(uint8_t *buf)
+/* A plain ELF64 kernel: one PT_LOAD at KERNEL_PADDR, a bss after it, the
+ * entry at entry_off; with linux_note, a PT_NOTE "Linux" as a vmlinux has. */
+static size_t make_elf(uint8_t *buf, uint64_t entry_off, bool linux_note)
 {
     struct elf64_ehdr eh = { 0 };
     struct elf64_phdr ph = { 0 };
@@ -141,11 +143,11 @@ static size_t make_kernel(uint8_t *buf)
     eh.e_type = 2;     /* ET_EXEC */
     eh.e_machine = 62; /* EM_X86_64 */
     eh.e_version = 1;
-    eh.e_entry = KERNEL_PADDR + KERNEL_ENTRY_OFF;
+    eh.e_entry = KERNEL_PADDR + entry_off;
     eh.e_phoff = sizeof(eh);
     eh.e_ehsize = sizeof(eh);
     eh.e_phentsize = sizeof(ph);
-    eh.e_phnum = 1;
+    eh.e_phnum = linux_note ? 2 : 1;
     ph.p_type = 1; /* PT_LOAD */
     ph.p_flags = 7;
     ph.p_offset = 0x1000;
@@ -156,21 +158,54 @@ static size_t make_kernel(uint8_t *buf)
     memset(buf, 0, 0x1000);
     memcpy(buf, &eh, sizeof(eh));
     memcpy(buf + sizeof(eh), &ph, sizeof(ph));
+    if (linux_note) {
+        /* namesz 6 ("Linux\0"), descsz 4, type 6 (LINUX_ELFNOTE_LINUX_VERSION) */
+        static const uint8_t note[] = { 6, 0, 0, 0, 4, 0, 0, 0, 6, 0, 0, 0, 'L', 'i', 'n',
+                                        'u', 'x', 0, 0, 0, 1, 2, 3, 4 };
+        struct elf64_phdr nh = { .p_type = 4 /* PT_NOTE */, .p_offset = 0x800,
+                                 .p_filesz = sizeof(note), .p_align = 4 };
+        memcpy(buf + sizeof(eh) + sizeof(ph), &nh, sizeof(nh));
+        memcpy(buf + 0x800, note, sizeof(note));
+    }
     for (size_t i = 0; i < KERNEL_FILESZ; i++)
         kernel_bytes[i] = (uint8_t)(i * 7 + 3);
     memcpy(buf + 0x1000, kernel_bytes, KERNEL_FILESZ);
     return 0x1000 + KERNEL_FILESZ;
 }
 
-/* The archive at ARCHIVE_AT as the loader's module 0, with hop.cfg. */
+/* A flat multiboot2 kernel loaded by its address tag at base, the whole file
+ * (header first), entered at entry by its entry-address tag. */
+static size_t make_mb2_flat(uint8_t *buf, uint32_t base, uint32_t entry)
+{
+    uint32_t h[] = { MB2_HEADER_MAGIC, MB2_ARCH_I386, 0, 0,
+                     MB2_HEADER_TAG_ADDRESS, 24, base, base, 0, 0,
+                     MB2_HEADER_TAG_ENTRY_ADDRESS, 12, entry, 0,
+                     MB2_HEADER_TAG_END, 8 };
+    h[2] = sizeof(h);
+    h[3] = -(h[0] + h[1] + h[2]);
+    memset(buf, 0x90, 0x1000);
+    memcpy(buf, h, sizeof(h));
+    return 0x1000;
+}
+
+/* The archive at ARCHIVE_AT as the loader's module 0, with hop.cfg and
+ * kernels: k.elf (good), bss-entry.elf (entered in its bss), vmlinux (a
+ * "Linux" note), mb2-out.bin (entry tag past the image). */
 static void make_ramdisk(const char *cfg)
 {
     static uint8_t kernel[0x1000 + KERNEL_FILESZ];
-    size_t ksize = make_kernel(kernel);
+    size_t ksize = make_elf(kernel, KERNEL_ENTRY_OFF, false);
     uint8_t *at = sim_at(S, ARCHIVE_AT, 1 * MiB);
     assert_non_null(at);
     size_t n = put_cpio(at, "hop.cfg", cfg, strlen(cfg));
     n += put_cpio(at + n, "boot/k.elf", kernel, ksize);
+    ksize = make_elf(kernel, KERNEL_FILESZ + 0x100, false);
+    n += put_cpio(at + n, "boot/bss-entry.elf", kernel, ksize);
+    ksize = make_elf(kernel, KERNEL_ENTRY_OFF, true);
+    n += put_cpio(at + n, "boot/vmlinux", kernel, ksize);
+    ksize = make_mb2_flat(kernel, 0x600000, 0x700000);
+    n += put_cpio(at + n, "boot/mb2-out.bin", kernel, ksize);
+    ksize = make_elf(kernel, KERNEL_ENTRY_OFF, false); /* k.elf's bytes again */
     n += put_cpio(at + n, "boot/mod.bin", module_text, sizeof(module_text) - 1);
     n += put_cpio(at + n, "TRAILER!!!", "", 0);
     S->bi.modules[0] = (struct boot_module){ ARCHIVE_AT, ARCHIVE_AT + n, "ramdisk" };
@@ -350,6 +385,103 @@ static void test_cmdline_error(void **state)
     assert_true(strstr(out, "hop: memory map") < strstr(out, "unknown flag"));
 }
 
+/* Entry 0 is refused with reason (a substring of the failure line); entry
+ * 1, the good kernel, boots. */
+static void expect_refused_then_boot(const char *entry0, const char *reason)
+{
+    char cfg[512];
+    int rc = 0;
+    snprintf(cfg, sizeof(cfg), "timeout=0\nentry=bad\n%s\nentry=good\nkernel=/boot/k.elf\n",
+             entry0);
+    make_ramdisk(cfg);
+    assert_int_equal(run_hop(&rc), 1);
+    const char *failed = strstr(out, "hop: entry 0 \"bad\" failed: ");
+    if (!failed || !strstr(failed, reason) || strchr(failed, '\n') < strstr(failed, reason))
+        fail_msg("expected entry 0 to fail with \"%s\"; log:\n%s", reason, out);
+    assert_non_null(strstr(out, "hop: booting entry 1 \"good\""));
+    assert_int_equal(cpu.entry, KERNEL_PADDR + KERNEL_ENTRY_OFF);
+}
+
+static void test_entry_in_bss_refused(void **state)
+{
+    (void)state;
+    expect_refused_then_boot("kernel=/boot/bss-entry.elf",
+                             "/boot/bss-entry.elf: entry point 0x401900 (elf) is not in the "
+                             "bytes loaded from the file (0x400000-0x401800)");
+}
+
+static void test_mb2_entry_outside_refused(void **state)
+{
+    (void)state;
+    expect_refused_then_boot("kernel=/boot/mb2-out.bin",
+                             "/boot/mb2-out.bin: entry point 0x700000 (multiboot2) is not in "
+                             "the bytes loaded from the file (0x600000-0x601000)");
+}
+
+static void test_forced_multiboot2_without_header_refused(void **state)
+{
+    (void)state;
+    expect_refused_then_boot("kernel=/boot/k.elf\nprotocol=multiboot2",
+                             "protocol multiboot2 asked for, but the kernel has no multiboot2 "
+                             "header");
+}
+
+static void test_forced_multiboot1_without_header_refused(void **state)
+{
+    (void)state;
+    expect_refused_then_boot("kernel=/boot/k.elf\nprotocol=multiboot1",
+                             "protocol multiboot1 asked for, but the kernel has no multiboot1 "
+                             "header");
+}
+
+static void test_forced_linux_without_notes_refused(void **state)
+{
+    (void)state;
+    expect_refused_then_boot("kernel=/boot/k.elf\nprotocol=linux",
+                             "protocol linux asked for, but the kernel has no \"Linux\" ELF "
+                             "notes");
+}
+
+static void test_forced_pvh_without_note_refused(void **state)
+{
+    (void)state;
+    expect_refused_then_boot("kernel=/boot/k.elf\nprotocol=pvh",
+                             "/boot/k.elf: no Xen PHYS32_ENTRY note for PVH");
+}
+
+/* Linux takes one initrd: a second file is never dropped in silence. */
+static void test_linux_two_modules_refused(void **state)
+{
+    (void)state;
+    expect_refused_then_boot("kernel=/boot/vmlinux\nmodule=/boot/mod.bin\nmodule=/boot/k.elf",
+                             "protocol linux passes one initrd, but the entry names 2 module= "
+                             "file(s): \"/boot/k.elf\" would be dropped");
+}
+
+static void test_linux_initrd_and_module_refused(void **state)
+{
+    (void)state;
+    expect_refused_then_boot("kernel=/boot/vmlinux\ninitrd=/boot/mod.bin\nmodule=/boot/k.elf",
+                             "the entry names initrd= and 1 module= file(s): \"/boot/k.elf\" "
+                             "would be dropped");
+}
+
+/* The only module= of a Linux entry is its initrd: boot_params say so. */
+static void test_linux_one_module_is_initrd(void **state)
+{
+    (void)state;
+    int rc = 0;
+    make_ramdisk("timeout=0\nentry=l\nkernel=/boot/vmlinux\nmodule=/boot/mod.bin\n");
+    assert_int_equal(run_hop(&rc), 1);
+    assert_int_equal(cpu.mode, HANDOFF_MODE_LONG);
+    const uint8_t *bp = sim_at(S, cpu.rsi, 4096);
+    uint32_t image, size;
+    memcpy(&image, bp + 0x218, 4); /* boot.rst: ramdisk_image, ramdisk_size */
+    memcpy(&size, bp + 0x21c, 4);
+    assert_int_equal(size, sizeof(module_text) - 1);
+    assert_memory_equal(sim_at(S, image, size), module_text, size);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -359,6 +491,15 @@ int main(void)
         T(test_all_fail),
         T(test_attempt_memory_given_back),
         T(test_cmdline_error),
+        T(test_entry_in_bss_refused),
+        T(test_mb2_entry_outside_refused),
+        T(test_forced_multiboot2_without_header_refused),
+        T(test_forced_multiboot1_without_header_refused),
+        T(test_forced_linux_without_notes_refused),
+        T(test_forced_pvh_without_note_refused),
+        T(test_linux_two_modules_refused),
+        T(test_linux_initrd_and_module_refused),
+        T(test_linux_one_module_is_initrd),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include "quiesce/irq_drain.h"
 #include "console/console.h"
 #include "cpu.h"
+#include "idt.h"
 #include "io.h"
 #include "quiesce/lapic.h"
 #include "quiesce/linebuf.h"
@@ -20,21 +21,7 @@
 #include "timer.h"
 
 #define DRAIN_TIMEOUT_US 10000
-#define IDT_GATE_INTERRUPT64 0x8E /* present, DPL 0, 64-bit interrupt gate */
-#define IDT_GATE_SIZE 16
 #define LISTED_MAX 8
-
-struct idt_gate {
-    uint16_t offset_low, selector;
-    uint8_t ist, type_attr;
-    uint16_t offset_mid;
-    uint32_t offset_high, reserved;
-} __attribute__((packed));
-
-struct idt_ptr {
-    uint16_t limit;
-    uint64_t base;
-} __attribute__((packed));
 
 extern const char irq_drain_entry[]; /* irq_drain_entry.asm */
 void irq_drain_interrupt(void);
@@ -63,17 +50,14 @@ static void drain_idt_build(const struct idt_ptr *old)
     uint16_t cs;
     __asm__ volatile("mov %%cs, %0" : "=r"(cs));
     uint64_t a = (uint64_t)(uintptr_t)irq_drain_entry;
-    size_t old_gates = ((size_t)old->limit + 1) / IDT_GATE_SIZE;
+    size_t old_gates = ((size_t)old->limit + 1) / sizeof(struct idt_gate);
     const struct idt_gate *gates = (const struct idt_gate *)(uintptr_t)old->base;
     for (size_t v = 0; v < LAPIC_VECTORS; v++) {
         if (v < LAPIC_FIRST_USABLE_VECTOR) {
             drain_idt[v] = v < old_gates ? gates[v] : (struct idt_gate){ 0 };
             continue;
         }
-        drain_idt[v] = (struct idt_gate){ .offset_low = (uint16_t)a, .selector = cs,
-                                          .type_attr = IDT_GATE_INTERRUPT64,
-                                          .offset_mid = (uint16_t)(a >> 16),
-                                          .offset_high = (uint32_t)(a >> 32) };
+        drain_idt[v] = idt_interrupt_gate(a, cs);
     }
 }
 
@@ -89,15 +73,15 @@ static int lapic_lowest_pending(void)
 static void drain_accept(void)
 {
     struct idt_ptr old, mine = { sizeof(drain_idt) - 1, (uint64_t)(uintptr_t)drain_idt };
-    __asm__ volatile("sidt %0" : "=m"(old));
+    idt_store(&old);
     drain_idt_build(&old);
-    __asm__ volatile("lidt %0" ::"m"(mine));
+    idt_load(&mine);
     uint64_t start = timer_now_us();
     __asm__ volatile("sti" ::: "memory");
     while (lapic_highest(LAPIC_IRR0) >= 0 && timer_now_us() - start < DRAIN_TIMEOUT_US)
         cpu_relax();
     __asm__ volatile("cli" ::: "memory");
-    __asm__ volatile("lidt %0" ::"m"(old));
+    idt_load(&old);
 }
 
 void irq_drain_pending(void)

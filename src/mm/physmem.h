@@ -5,6 +5,7 @@
 #ifndef HOP_PHYSMEM_H
 #define HOP_PHYSMEM_H
 
+#include "mm/fit.h"
 #include "parse/bootinfo.h"
 
 /* 512: the modules (64), their copies placed for the kernel, page-table pages
@@ -40,6 +41,9 @@ bool physmem_is_free(const struct physmem *pm, paddr_t start, paddr_t end);
 
 /* The live range overlapping [start, end), or NULL. */
 const struct phys_range *physmem_find_live(const struct physmem *pm, paddr_t start, paddr_t end);
+
+/* A fit_collision_fn over pm's live ranges (ctx: the struct physmem). */
+bool physmem_live_hit(const void *pm, paddr_t start, paddr_t end, struct fit_range *hit);
 
 /* Allocates size bytes aligned to align (a power of two), ending at or below
  * limit, from the top of usable RAM down (kernels load low, so hop's own

@@ -76,30 +76,6 @@ static int read_kernel(struct boot_attempt *a, struct hop_error *err)
     return HOP_OK;
 }
 
-/* The first base at or after b (or, going down, at or before it) whose
- * [base, base+size) touches no live range, within [lo, end); each collision
- * moves past the range it hit. */
-static bool free_base(const struct physmem *pm, paddr_t lo, paddr_t end, uint64_t size,
-                      uint64_t align, bool down, paddr_t *base)
-{
-    paddr_t b = down ? ALIGN_DOWN(end - size, align) : lo;
-    while (b >= lo && b + size <= end) {
-        const struct phys_range *l = physmem_find_live(pm, b, b + size);
-        if (!l) {
-            *base = b;
-            return true;
-        }
-        if (down) {
-            if (l->start < lo + size)
-                return false;
-            b = ALIGN_DOWN(l->start - size, align);
-        } else {
-            b = ALIGN_UP(l->end, align);
-        }
-    }
-    return false;
-}
-
 /* The lowest (or, preferring high, the highest) aligned base in
  * [min_addr, max_addr - size] whose image lies in one usable region: first
  * among places that touch nothing live (so the kernel loads at once), then
@@ -108,29 +84,15 @@ static bool choose_base(const struct boot_attempt *a, uint64_t size, bool high, 
                         paddr_t *base)
 {
     const struct mb2_header *h = &a->mb2;
-    const struct bootinfo *bi = a->env->bi;
-    uint64_t align = h->reloc_align ? h->reloc_align : 1;
-    paddr_t floor = MAX((paddr_t)h->reloc_min_addr, free_only ? (paddr_t)PHYSMEM_LOW_LIMIT : 0);
-    bool found = false;
-    for (size_t i = 0; i < bi->map_count; i++) {
-        const struct mem_region *r = &bi->map[i];
-        paddr_t lo = ALIGN_UP(MAX(r->start, floor), align);
-        paddr_t end = MIN(r->end, (paddr_t)h->reloc_max_addr + 1);
-        paddr_t b;
-        if (r->type != MEM_USABLE || end <= lo || end - lo < size)
-            continue;
-        if (free_only) {
-            if (!free_base(a->env->pm, lo, end, size, align, high, &b))
-                continue;
-        } else {
-            b = high ? ALIGN_DOWN(end - size, align) : lo;
-        }
-        *base = b;
-        found = true;
-        if (!high)
-            return true; /* regions are sorted: the first is the lowest */
-    }
-    return found;
+    struct fit_req req = {
+        .lo = MAX((paddr_t)h->reloc_min_addr, free_only ? (paddr_t)PHYSMEM_LOW_LIMIT : 0),
+        .end = (paddr_t)h->reloc_max_addr + 1,
+        .size = size,
+        .align = h->reloc_align,
+        .down = high,
+    };
+    return fit_find_usable(a->env->bi, &req, free_only ? physmem_live_hit : NULL, a->env->pm,
+                           base);
 }
 
 /* A relocatable multiboot2 kernel (header tag 10): the whole image slides to

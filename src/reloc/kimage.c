@@ -1,5 +1,5 @@
 /* The kimage: what goes where, checked as it is added, and the load-time
- * half of the plan (kimage_plan is in relocplan.c). */
+ * half of the plan (kimage_plan is in plan.c). */
 #include "reloc/kimage_priv.h"
 #include "console/progress.h"
 #include "lib/string.h"

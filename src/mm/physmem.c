@@ -106,3 +106,17 @@ int physmem_alloc(struct physmem *pm, uint64_t size, uint64_t align, paddr_t lim
     *out = at;
     return HOP_OK;
 }
+
+struct physmem_mark physmem_mark(const struct physmem *pm)
+{
+    return (struct physmem_mark){ pm->live_count, pm->allocated };
+}
+
+void physmem_rollback(struct physmem *pm, struct physmem_mark mark)
+{
+    /* Ranges reserved since the mark sit above mark.live_count (release
+     * swaps only among them, by the contract in physmem.h); MIN keeps a
+     * broken contract from bringing back stale slots. */
+    pm->live_count = MIN(pm->live_count, mark.live_count);
+    pm->allocated = mark.allocated;
+}

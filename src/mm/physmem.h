@@ -51,4 +51,18 @@ bool physmem_live_hit(const void *pm, paddr_t start, paddr_t end, struct fit_ran
 int physmem_alloc(struct physmem *pm, uint64_t size, uint64_t align, paddr_t limit,
                   const char *what, paddr_t *out, struct hop_error *err);
 
+/* What pm holds at one moment, so that a boot attempt that failed can give
+ * back what it took.  Opaque: keep it and hand it back to physmem_rollback. */
+struct physmem_mark {
+    size_t live_count;
+    uint64_t allocated;
+};
+
+struct physmem_mark physmem_mark(const struct physmem *pm);
+
+/* Forgets every range reserved and every byte allocated since mark.  The
+ * ranges live at the mark must not have been released in between (a
+ * release may move or split them, which the rollback cannot undo). */
+void physmem_rollback(struct physmem *pm, struct physmem_mark mark);
+
 #endif

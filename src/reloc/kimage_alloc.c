@@ -21,6 +21,21 @@ void *kimage_map(const struct kimage *k, paddr_t addr, uint64_t len)
     return k->mem.map(k->mem.ctx, addr, (size_t)len);
 }
 
+int kimage_map_error(struct hop_error *err, const char *name, const char *which, paddr_t addr,
+                     uint64_t len)
+{
+    paddr_t end;
+    const char *why = "the physical-memory accessor refused it";
+    if (ADD_OVERFLOWS(addr, len, &end))
+        why = "it wraps past 2^64";
+    else if (len > SIZE_MAX)
+        why = "it is longer than a pointer can span";
+    else if (addr == 0)
+        why = "the physical-memory accessor refused it (address 0 is NULL to an identity map)";
+    return error_set(err, HOP_ERR_RANGE, "%s: %s 0x%llx-0x%llx is not accessible: %s", name,
+                     which, (unsigned long long)addr, (unsigned long long)(addr + len), why);
+}
+
 int kimage_log_alloc(struct kimage *k, paddr_t start, paddr_t end, const char *what,
                      struct hop_error *err)
 {

@@ -69,6 +69,10 @@ int kimage_alloc_free(struct reloc_plan *rp, uint64_t size, uint64_t align, padd
 int kimage_log_alloc(struct kimage *k, paddr_t start, paddr_t end, const char *what,
                      struct hop_error *err);
 void *kimage_map(const struct kimage *k, paddr_t addr, uint64_t len);
+/* Why kimage_map gave no view of [addr, addr+len), in err: "NAME: WHICH
+ * 0x..-0x.. is not accessible: " and the reason.  Returns HOP_ERR_RANGE. */
+int kimage_map_error(struct hop_error *err, const char *name, const char *which, paddr_t addr,
+                     uint64_t len);
 
 /* kimage.c: whether [start, end) lies inside one live range (not scratch). */
 bool kimage_in_live(struct kimage *k, paddr_t start, paddr_t end);

@@ -117,7 +117,9 @@ void kimage_scratch_release(struct kimage *k)
     k->scratch_count = 0;
 }
 
-/* Widens *hit by the span [key, val) that [start, end) overlaps, if any. */
+/* Adds to *hit the span [key, val) that [start, end) overlaps, if any;
+ * busy: whether *hit already holds a range (then the two are merged).
+ * Returns whether *hit holds one now. */
 static bool kimage_span_hit(const struct reloc_pair *spans, size_t n, paddr_t start, paddr_t end,
                             bool busy, struct fit_range *hit)
 {

@@ -132,13 +132,11 @@ int boot_all(const struct boot_env *env, size_t first)
     for (size_t k = 0; k < n; k++) {
         size_t i = (first + k) % n;
         const struct config_entry *e = &cfg->entries[i];
-        size_t live = env->pm->live_count;
-        uint64_t allocated = env->pm->allocated;
+        struct physmem_mark mark = physmem_mark(env->pm);
         kprintf("hop: booting entry %zu \"%s\": %s\n", i, e->title, e->kernel);
         boot_entry(env, e, &reasons[i]);
         kprintf("hop: entry %zu \"%s\" failed: %s\n", i, e->title, reasons[i].msg);
-        env->pm->live_count = live; /* give back what the attempt took */
-        env->pm->allocated = allocated;
+        physmem_rollback(env->pm, mark); /* give back what the attempt took */
     }
     kprintf("hop: no entry could be booted:\n");
     for (size_t k = 0; k < n; k++) {

@@ -6,6 +6,7 @@
 #include "console/console.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
+#include "mm/fit.h"
 
 #define MODULE_LIMIT (4ull << 30) /* 32-bit module addresses in every protocol */
 
@@ -15,30 +16,6 @@ paddr_t boot_paddr_of(const struct boot_attempt *a, const void *p)
     return m->paddr_of(m->phys.ctx, p);
 }
 
-/* The first base at or after b (or, going down, at or before it) whose
- * [base, base+size) touches no live range, within [lo, end); each collision
- * moves past the range it hit. */
-static bool free_base(const struct physmem *pm, paddr_t lo, paddr_t end, uint64_t size,
-                      uint64_t align, bool down, paddr_t *base)
-{
-    paddr_t b = down ? ALIGN_DOWN(end - size, align) : lo;
-    while (b >= lo && b + size <= end) {
-        const struct phys_range *l = physmem_find_live(pm, b, b + size);
-        if (!l) {
-            *base = b;
-            return true;
-        }
-        if (down) {
-            if (l->start < lo + size)
-                return false;
-            b = ALIGN_DOWN(l->start - size, align);
-        } else {
-            b = ALIGN_UP(l->end, align);
-        }
-    }
-    return false;
-}
-
 /* The lowest (or, preferring high, the highest) aligned base in
  * [r->min, r->max] whose image lies in one usable region: first among
  * places that touch nothing live (so the kernel loads at once), then
@@ -46,28 +23,15 @@ static bool free_base(const struct physmem *pm, paddr_t lo, paddr_t end, uint64_
 static bool choose_base(const struct boot_attempt *a, const struct proto_reloc *r,
                         uint64_t size, bool free_only, paddr_t *base)
 {
-    const struct bootinfo *bi = a->env->bi;
-    paddr_t floor = MAX(r->min, free_only ? (paddr_t)PHYSMEM_LOW_LIMIT : 0);
-    bool found = false;
-    for (size_t i = 0; i < bi->map_count; i++) {
-        const struct mem_region *m = &bi->map[i];
-        paddr_t lo = ALIGN_UP(MAX(m->start, floor), r->align);
-        paddr_t end = MIN(m->end, r->max + 1);
-        paddr_t b;
-        if (m->type != MEM_USABLE || end <= lo || end - lo < size)
-            continue;
-        if (free_only) {
-            if (!free_base(a->env->pm, lo, end, size, r->align, r->prefer_high, &b))
-                continue;
-        } else {
-            b = r->prefer_high ? ALIGN_DOWN(end - size, r->align) : lo;
-        }
-        *base = b;
-        found = true;
-        if (!r->prefer_high)
-            return true; /* regions are sorted: the first is the lowest */
-    }
-    return found;
+    struct fit_req req = {
+        .lo = MAX(r->min, free_only ? (paddr_t)PHYSMEM_LOW_LIMIT : 0),
+        .end = r->max == UINT64_MAX ? UINT64_MAX : r->max + 1,
+        .size = size,
+        .align = r->align,
+        .down = r->prefer_high,
+    };
+    return fit_find_usable(a->env->bi, &req, free_only ? physmem_live_hit : NULL, a->env->pm,
+                           base);
 }
 
 /* A relocatable kernel: the whole image slides to a base hop chooses by the

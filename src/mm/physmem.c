@@ -80,47 +80,43 @@ bool physmem_is_free(const struct physmem *pm, paddr_t start, paddr_t end)
            !physmem_find_live(pm, start, end);
 }
 
-/* Highest aligned start in [lo, hi) for size bytes avoiding live ranges, or
- * false.  Each collision lowers hi to the colliding range's start. */
-static bool fit_in_region(const struct physmem *pm, paddr_t lo, paddr_t hi, uint64_t size,
-                          uint64_t align, paddr_t *out)
+bool physmem_live_hit(const void *pm, paddr_t start, paddr_t end, struct fit_range *hit)
 {
-    while (hi > lo && hi - lo >= size) {
-        paddr_t cand = ALIGN_DOWN(hi - size, align);
-        if (cand < lo)
-            return false;
-        const struct phys_range *l = physmem_find_live(pm, cand, cand + size);
-        if (!l) {
-            *out = cand;
-            return true;
-        }
-        hi = l->start;
-    }
-    return false;
+    const struct phys_range *l = physmem_find_live(pm, start, end);
+    if (l)
+        *hit = (struct fit_range){ l->start, l->end };
+    return l != NULL;
 }
 
 int physmem_alloc(struct physmem *pm, uint64_t size, uint64_t align, paddr_t limit,
                   const char *what, paddr_t *out, struct hop_error *err)
 {
+    struct fit_req req = { PHYSMEM_LOW_LIMIT, limit, size, align, true };
+    paddr_t at;
     if (size == 0 || align == 0 || (align & (align - 1)))
         return error_set(err, HOP_ERR_INVALID, "allocating %s: bad size 0x%llx or alignment 0x%llx",
                          what, (unsigned long long)size, (unsigned long long)align);
-    for (size_t i = pm->bi->map_count; i-- > 0;) {
-        const struct mem_region *r = &pm->bi->map[i];
-        if (r->type != MEM_USABLE)
-            continue;
-        paddr_t lo = MAX(r->start, (paddr_t)PHYSMEM_LOW_LIMIT);
-        paddr_t hi = MIN(r->end, limit);
-        paddr_t at;
-        if (hi > lo && fit_in_region(pm, lo, hi, size, align, &at)) {
-            if (physmem_reserve(pm, at, at + size, what) != HOP_OK)
-                return error_set(err, HOP_ERR_LIMIT, "allocating %s: more than %d live ranges",
-                                 what, PHYSMEM_MAX_LIVE);
-            pm->allocated += size;
-            *out = at;
-            return HOP_OK;
-        }
-    }
-    return error_set(err, HOP_ERR_NOMEM, "allocating %s: no free 0x%llx bytes below 0x%llx",
-                     what, (unsigned long long)size, (unsigned long long)limit);
+    if (!fit_find_usable(pm->bi, &req, physmem_live_hit, pm, &at))
+        return error_set(err, HOP_ERR_NOMEM, "allocating %s: no free 0x%llx bytes below 0x%llx",
+                         what, (unsigned long long)size, (unsigned long long)limit);
+    if (physmem_reserve(pm, at, at + size, what) != HOP_OK)
+        return error_set(err, HOP_ERR_LIMIT, "allocating %s: more than %d live ranges", what,
+                         PHYSMEM_MAX_LIVE);
+    pm->allocated += size;
+    *out = at;
+    return HOP_OK;
+}
+
+struct physmem_mark physmem_mark(const struct physmem *pm)
+{
+    return (struct physmem_mark){ pm->live_count, pm->allocated };
+}
+
+void physmem_rollback(struct physmem *pm, struct physmem_mark mark)
+{
+    /* Ranges reserved since the mark sit above mark.live_count (release
+     * swaps only among them, by the contract in physmem.h); MIN keeps a
+     * broken contract from bringing back stale slots. */
+    pm->live_count = MIN(pm->live_count, mark.live_count);
+    pm->allocated = mark.allocated;
 }

@@ -5,6 +5,7 @@
 #ifndef HOP_PHYSMEM_H
 #define HOP_PHYSMEM_H
 
+#include "mm/fit.h"
 #include "parse/bootinfo.h"
 
 /* 512: the modules (64), their copies placed for the kernel, page-table pages
@@ -41,10 +42,27 @@ bool physmem_is_free(const struct physmem *pm, paddr_t start, paddr_t end);
 /* The live range overlapping [start, end), or NULL. */
 const struct phys_range *physmem_find_live(const struct physmem *pm, paddr_t start, paddr_t end);
 
+/* A fit_collision_fn over pm's live ranges (ctx: the struct physmem). */
+bool physmem_live_hit(const void *pm, paddr_t start, paddr_t end, struct fit_range *hit);
+
 /* Allocates size bytes aligned to align (a power of two), ending at or below
  * limit, from the top of usable RAM down (kernels load low, so hop's own
  * memory stays out of their way), and marks them live. */
 int physmem_alloc(struct physmem *pm, uint64_t size, uint64_t align, paddr_t limit,
                   const char *what, paddr_t *out, struct hop_error *err);
+
+/* What pm holds at one moment, so that a boot attempt that failed can give
+ * back what it took.  Opaque: keep it and hand it back to physmem_rollback. */
+struct physmem_mark {
+    size_t live_count;
+    uint64_t allocated;
+};
+
+struct physmem_mark physmem_mark(const struct physmem *pm);
+
+/* Forgets every range reserved and every byte allocated since mark.  The
+ * ranges live at the mark must not have been released in between (a
+ * release may move or split them, which the rollback cannot undo). */
+void physmem_rollback(struct physmem *pm, struct physmem_mark mark);
 
 #endif

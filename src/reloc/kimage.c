@@ -1,5 +1,5 @@
 /* The kimage: what goes where, checked as it is added, and the load-time
- * half of the plan (kimage_plan is in relocplan.c). */
+ * half of the plan (kimage_plan is in plan.c). */
 #include "reloc/kimage_priv.h"
 #include "console/progress.h"
 #include "lib/string.h"
@@ -219,10 +219,10 @@ static int kimage_put(const struct kimage *k, paddr_t dst, paddr_t src, uint64_t
 {
     uint8_t *d = memsz ? kimage_map(k, dst, memsz) : NULL;
     const uint8_t *s = filesz ? kimage_map(k, src, filesz) : NULL;
-    if ((memsz && !d) || (filesz && !s))
-        return error_set(err, HOP_ERR_RANGE, "%s: 0x%llx-0x%llx or its source at 0x%llx is not "
-                         "accessible", name, (unsigned long long)dst,
-                         (unsigned long long)(dst + memsz), (unsigned long long)src);
+    if (memsz && !d)
+        return kimage_map_error(err, name, "destination", dst, memsz);
+    if (filesz && !s)
+        return kimage_map_error(err, name, "source", src, filesz);
     uint64_t chunk = reloc_ranges_overlap(dst, filesz, src, filesz) ? filesz : PROGRESS_CHUNK;
     for (uint64_t off = 0; off < filesz; off += chunk) {
         size_t n = (size_t)MIN(filesz - off, chunk);

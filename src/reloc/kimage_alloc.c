@@ -21,6 +21,21 @@ void *kimage_map(const struct kimage *k, paddr_t addr, uint64_t len)
     return k->mem.map(k->mem.ctx, addr, (size_t)len);
 }
 
+int kimage_map_error(struct hop_error *err, const char *name, const char *which, paddr_t addr,
+                     uint64_t len)
+{
+    paddr_t end;
+    const char *why = "the physical-memory accessor refused it";
+    if (ADD_OVERFLOWS(addr, len, &end))
+        why = "it wraps past 2^64";
+    else if (len > SIZE_MAX)
+        why = "it is longer than a pointer can span";
+    else if (addr == 0)
+        why = "the physical-memory accessor refused it (address 0 is NULL to an identity map)";
+    return error_set(err, HOP_ERR_RANGE, "%s: %s 0x%llx-0x%llx is not accessible: %s", name,
+                     which, (unsigned long long)addr, (unsigned long long)(addr + len), why);
+}
+
 int kimage_log_alloc(struct kimage *k, paddr_t start, paddr_t end, const char *what,
                      struct hop_error *err)
 {
@@ -102,73 +117,41 @@ void kimage_scratch_release(struct kimage *k)
     k->scratch_count = 0;
 }
 
-/* Lowers *lowest to the start of the lowest live range overlapping
- * [start, end); true when there is one. */
-static bool kimage_live_collision(const struct physmem *pm, paddr_t start, paddr_t end,
-                                  paddr_t *lowest)
+/* Adds to *hit the span [key, val) that [start, end) overlaps, if any;
+ * busy: whether *hit already holds a range (then the two are merged).
+ * Returns whether *hit holds one now. */
+static bool kimage_span_hit(const struct reloc_pair *spans, size_t n, paddr_t start, paddr_t end,
+                            bool busy, struct fit_range *hit)
 {
-    bool hit = false;
-    for (size_t i = 0; i < pm->live_count; i++)
-        if (pm->live[i].start < end && start < pm->live[i].end) {
-            *lowest = MIN(*lowest, pm->live[i].start);
-            hit = true;
-        }
-    return hit;
+    size_t i;
+    if (!reloc_spans_overlap(spans, n, start, end, &i))
+        return busy;
+    *hit = busy ? (struct fit_range){ MIN(hit->start, spans[i].key), MAX(hit->end, spans[i].val) }
+                : (struct fit_range){ spans[i].key, spans[i].val };
+    return true;
 }
 
-/* Whether [start, end) collides with anything the plan must not hand out;
- * *busy_start is then the lowest colliding start, where the search resumes. */
-static bool kimage_collides(const struct reloc_plan *rp, paddr_t start, paddr_t end,
-                            paddr_t *busy_start)
+/* A fit_collision_fn (ctx: the plan): whether [start, end) collides with a
+ * live range, a destination or a source; *hit spans the lowest start and
+ * the highest end among those it reports. */
+static bool kimage_collides(const void *ctx, paddr_t start, paddr_t end, struct fit_range *hit)
 {
-    size_t hit;
-    bool busy = kimage_live_collision(rp->k->pm, start, end, busy_start);
-    if (reloc_spans_overlap(rp->dests, rp->seg_count, start, end, &hit)) {
-        *busy_start = MIN(*busy_start, rp->dests[hit].key);
-        busy = true;
-    }
-    if (reloc_spans_overlap(rp->touch, rp->touch_count, start, end, &hit)) {
-        *busy_start = MIN(*busy_start, rp->touch[hit].key);
-        busy = true;
-    }
-    return busy;
-}
-
-/* Highest aligned [at, at+size) in [lo, hi) that collides with nothing.
- * Every candidate above a collision's start overlaps that collision, so the
- * search continues below it. */
-static bool kimage_fit(const struct reloc_plan *rp, paddr_t lo, paddr_t hi, uint64_t size,
-                       uint64_t align, paddr_t *at)
-{
-    while (hi > lo && hi - lo >= size) {
-        paddr_t cand = ALIGN_DOWN(hi - size, align), busy = UINT64_MAX;
-        if (cand < lo)
-            return false;
-        if (!kimage_collides(rp, cand, cand + size, &busy)) {
-            *at = cand;
-            return true;
-        }
-        hi = busy;
-    }
-    return false;
+    const struct reloc_plan *rp = ctx;
+    bool busy = physmem_live_hit(rp->k->pm, start, end, hit);
+    busy = kimage_span_hit(rp->dests, rp->seg_count, start, end, busy, hit);
+    return kimage_span_hit(rp->touch, rp->touch_count, start, end, busy, hit);
 }
 
 int kimage_alloc_free(struct reloc_plan *rp, uint64_t size, uint64_t align, paddr_t limit,
                       const char *what, paddr_t *out)
 {
-    struct kimage *k = rp->k;
-    const struct bootinfo *bi = k->bi;
-    align = align ? align : 1;
-    for (size_t i = bi->map_count; size && i-- > 0;) {
-        const struct mem_region *r = &bi->map[i];
-        paddr_t lo = MAX(r->start, (paddr_t)PHYSMEM_LOW_LIMIT), hi = MIN(r->end, limit), at;
-        if (r->type != MEM_USABLE || hi <= lo || !kimage_fit(rp, lo, hi, size, align, &at))
-            continue;
-        if (physmem_reserve(k->pm, at, at + size, what) != HOP_OK)
-            return error_set(rp->err, HOP_ERR_LIMIT, "%s: more than %d live ranges", what,
-                             PHYSMEM_MAX_LIVE);
-        *out = at;
-        return HOP_OK;
-    }
-    return HOP_ERR_NOMEM; /* the caller says what for */
+    struct fit_req req = { PHYSMEM_LOW_LIMIT, limit, size, align, true };
+    paddr_t at;
+    if (size == 0 || !fit_find_usable(rp->k->bi, &req, kimage_collides, rp, &at))
+        return HOP_ERR_NOMEM; /* the caller says what for */
+    if (physmem_reserve(rp->k->pm, at, at + size, what) != HOP_OK)
+        return error_set(rp->err, HOP_ERR_LIMIT, "%s: more than %d live ranges", what,
+                         PHYSMEM_MAX_LIVE);
+    *out = at;
+    return HOP_OK;
 }

@@ -69,20 +69,26 @@ int kimage_alloc_free(struct reloc_plan *rp, uint64_t size, uint64_t align, padd
 int kimage_log_alloc(struct kimage *k, paddr_t start, paddr_t end, const char *what,
                      struct hop_error *err);
 void *kimage_map(const struct kimage *k, paddr_t addr, uint64_t len);
+/* Why kimage_map gave no view of [addr, addr+len), in err: "NAME: WHICH
+ * 0x..-0x.. is not accessible: " and the reason.  Returns HOP_ERR_RANGE. */
+int kimage_map_error(struct hop_error *err, const char *name, const char *which, paddr_t addr,
+                     uint64_t len);
 
 /* kimage.c: whether [start, end) lies inside one live range (not scratch). */
 bool kimage_in_live(struct kimage *k, paddr_t start, paddr_t end);
 
-/* reloc_order.c */
+/* pairs.c */
 void reloc_sort_pairs(struct reloc_pair *a, size_t n, struct reloc_pair *tmp);
 /* Whether [start, end) overlaps one of the sorted, disjoint spans [key, val);
  * *hit is then the lowest such span. */
 bool reloc_spans_overlap(const struct reloc_pair *spans, size_t n, uint64_t start,
                          uint64_t end, size_t *hit);
+
+/* order.c */
 int reloc_build_pieces(struct reloc_plan *rp);
 int reloc_order_moves(struct reloc_plan *rp);
 
-/* reloc_emit.c */
+/* emit.c */
 int reloc_alloc_bounce(struct reloc_plan *rp);
 int reloc_emit_ops(struct reloc_plan *rp);
 

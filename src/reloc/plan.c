@@ -174,8 +174,7 @@ static int reloc_digest_bytes(struct reloc_plan *rp, paddr_t src, uint64_t files
     uint32_t crc = 0;
     const uint8_t *p = filesz ? kimage_map(rp->k, src, filesz) : NULL;
     if (filesz && !p)
-        return error_set(rp->err, HOP_ERR_RANGE, "%s: source 0x%llx-0x%llx is not accessible",
-                         name, (unsigned long long)src, (unsigned long long)(src + filesz));
+        return kimage_map_error(rp->err, name, "source", src, filesz);
     for (uint64_t off = 0; off < filesz; off += PROGRESS_CHUNK) {
         size_t n = (size_t)MIN(filesz - off, (uint64_t)PROGRESS_CHUNK);
         crc = crc32c_update(crc, p + off, n);

@@ -514,6 +514,68 @@ static void test_placed_seal(void **state)
     assert_int_equal(sim_run_ops(S, &bad), HOP_OK);
 }
 
+/* --- memory the accessor will not map ------------------------------------------ */
+
+static paddr_t refused_start, refused_end;
+
+/* sim_map, refusing [refused_start, refused_end). */
+static void *refusing_map(void *ctx, paddr_t addr, size_t len)
+{
+    if (addr < refused_end && refused_start < addr + len)
+        return NULL;
+    return sim_map(ctx, addr, len);
+}
+
+/* A segment at address 0, usable RAM in the map: the machine's identity map
+ * cannot give a pointer to it (the simulation has no window there).  The
+ * error says it is the destination and why. */
+static void test_inaccessible_destination(void **state)
+{
+    (void)state;
+    sim_reset(S);
+    sim_window(S, 0, BASE, 1 * MiB);
+    sim_region(S, 0, 0x9f000, MEM_USABLE);
+    sim_region(S, BASE, BASE + 1 * MiB, MEM_USABLE);
+    sim_fill_random(S, 1);
+    sim_live(S, BASE + 0x80000, BASE + 0x90000, "ramdisk");
+    sim_start(S);
+    add_fixed(0, BASE + 0x80000, 8, 8, "/boot/k.elf");
+    assert_int_equal(kimage_plan(&S->k, &E), HOP_OK);
+    assert_true(S->k.fixed[0].flags & KIMAGE_FIXED_DIRECT);
+    assert_int_equal(kimage_load(&S->k, &E), HOP_ERR_RANGE);
+    assert_string_equal(E.msg, "/boot/k.elf: destination 0x0-0x8 is not accessible: the "
+                               "physical-memory accessor refused it (address 0 is NULL to an "
+                               "identity map)");
+}
+
+/* A source the accessor refuses: when planning (its digest) and when
+ * loading, the error names the source. */
+static void test_inaccessible_source(void **state)
+{
+    (void)state;
+    static const char want[] = "k: source 0x1080000-0x1080100 is not accessible: the "
+                               "physical-memory accessor refused it";
+    machine(1 * MiB);
+    sim_live(S, BASE + 0x80000, BASE + 0x90000, "ramdisk");
+    refused_start = BASE + 0x80000;
+    refused_end = BASE + 0x80100;
+    sim_start(S);
+    S->k.mem = (struct phys_rw){ refusing_map, S };
+    add_fixed(BASE + 0x1000, BASE + 0x80000, 0x100, 0x200, "k");
+    assert_int_equal(kimage_plan(&S->k, &E), HOP_ERR_RANGE);
+    assert_string_equal(E.msg, want);
+
+    machine(1 * MiB);
+    sim_live(S, BASE + 0x80000, BASE + 0x90000, "ramdisk");
+    sim_start(S);
+    add_fixed(BASE + 0x1000, BASE + 0x80000, 0x100, 0x200, "k");
+    assert_int_equal(kimage_plan(&S->k, &E), HOP_OK);
+    assert_true(S->k.fixed[0].flags & KIMAGE_FIXED_DIRECT);
+    S->k.mem = (struct phys_rw){ refusing_map, S };
+    assert_int_equal(kimage_load(&S->k, &E), HOP_ERR_RANGE);
+    assert_string_equal(E.msg, want);
+}
+
 /* A cycle, and the only memory left free lies in a destination: no bounce
  * memory, and the error says so. */
 static void test_bounce_nomem(void **state)
@@ -592,6 +654,8 @@ int main(void)
         cmocka_unit_test(test_bounce_nomem),
         cmocka_unit_test(test_bounce_fragmented),
         cmocka_unit_test(test_empty_segments),
+        cmocka_unit_test(test_inaccessible_destination),
+        cmocka_unit_test(test_inaccessible_source),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -8,15 +8,13 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT, hop_run
-
-DEBIAN = os.path.join(ROOT, "build", "debian")
-MARKER = "HOP-LINUX-MARKER: userspace reached"
+from hoplib.paths import DEBIAN_DIR as DEBIAN, DEBIAN_MARKER as MARKER
+from hoptest import TOOLS, hop_run
 
 
 @pytest.fixture(scope="module")
 def debian_kernel():
-    subprocess.run([os.path.join(ROOT, "tools", "fetch-debian-kernel")], check=True)
+    subprocess.run([os.path.join(TOOLS, "fetch-debian-kernel")], check=True)
     return os.path.join(DEBIAN, "vmlinux"), os.path.join(DEBIAN, "initrd.cpio")
 
 
@@ -46,6 +44,6 @@ def test_protocol_detected_as_pvh(debian_kernel):
 def test_extract_vmlinux_refuses_non_bzimage(tmp_path):
     bogus = tmp_path / "bogus"
     bogus.write_bytes(b"\0" * 4096)
-    p = subprocess.run([os.path.join(ROOT, "tools", "hop-extract-vmlinux"), str(bogus),
+    p = subprocess.run([os.path.join(TOOLS, "hop-extract-vmlinux"), str(bogus),
                         str(tmp_path / "out")], stderr=subprocess.PIPE, text=True)
     assert p.returncode == 1 and "not a bzImage" in p.stderr

@@ -9,7 +9,7 @@ import zlib
 
 import pytest
 
-from conftest import EXIT_PASS, KERNELS, hop_run, kernel
+from hoptest import EXIT_PASS, KERNELS, hop_run, kernel
 
 ROUTES = ["qemu-kernel", "grub-bios", "grub-efi"]
 

@@ -37,9 +37,10 @@ RUN_LANG = "sh"
 REFUSED_LANGS = {"bash", "shell", "console", "zsh", "shell-session"}
 DIRECTIVES = {"expect", "needs", "timeout", "skip"}
 DEFAULT_TIMEOUT = 120.0
-# What the scratch directories link to (the Makefile includes a file from
-# tests/).  Only these: an example's "mkdir boot" must not land in boot/.
-LINKED = ("Makefile", "README.md", "build", "docs", "tests", "tools")
+# What the scratch directories link to (the Makefile includes
+# kernels/kernels.mk, whose rules name sources in tests/).  Only these: an
+# example's "mkdir boot" must not land in boot/.
+LINKED = ("Makefile", "README.md", "build", "docs", "kernels", "tests", "tools")
 
 MARKER = re.compile(r"^<!--\s*doc-test:\s*(\S+)\s*(.*?)\s*-->\s*$")
 FENCE = re.compile(r"^(```+|~~~+)\s*([^\s`]*)")

@@ -24,6 +24,7 @@ import zlib
 import pytest
 
 import mksegkernel
+from hoplib import elf
 from hoptest import (BUILD, EXIT_FAIL, EXIT_PASS, EXIT_VERIFY, HOP_ELF, MIB, built, hop_run,
                      kernel)
 
@@ -32,11 +33,8 @@ HOP_CORRUPT = os.path.join(BUILD, "hop-corrupt.elf")
 
 def _hop_load_address():
     """p_paddr of build/hop.elf's one PT_LOAD (linker.ld's HOP_LOAD_ADDR)."""
-    import struct
     with open(HOP_ELF, "rb") as f:
-        data = f.read(4096)
-    phoff, = struct.unpack_from("<Q", data, 0x20)
-    return struct.unpack_from("<Q", data, phoff + 0x18)[0]
+        return elf.loads(f.read(4096))[0].paddr
 
 
 HOP_LOAD = _hop_load_address()

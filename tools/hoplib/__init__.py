@@ -15,4 +15,6 @@ Modules:
   exitcode exit statuses: hop's (src/exitcode.h), hop-run's, the tools'
   cli      the tools' command lines: argparse, --opt VALUE, SRC=DEST, the
            top-level run
+  elf      ELF program headers: reading PT_LOADs, writing an executable
+           (the bench's and the tests' synthetic kernels)
 """

@@ -4,7 +4,7 @@ Source tree:  tools/hop-*, tools/hoplib/, build/hop.elf
 Installed:    PREFIX/bin/hop-*, PREFIX/lib/hop/hoplib/, /boot/hop.elf
 
 Each tool finds hoplib itself before it can import this module (the same
-two lines at its top: tools/hoplib next to the tool, else
+few lines at its top: tools/hoplib next to the tool, else
 ../lib/hop/hoplib); this module answers the rest.
 
 SOURCE_DIR and the names below it are hop's source tree as make lays it

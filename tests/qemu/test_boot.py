@@ -3,8 +3,8 @@ small and large memory and one or four CPUs, and prints a memory map that
 matches what QEMU really gave the guest."""
 import pytest
 
-from conftest import (EXIT_PASS, GIB, MIB, hop_run, kernel, parse_size,
-                      qemu_ram_split)
+from hoptest import (EXIT_PASS, GIB, MIB, hop_run, kernel, parse_size,
+                     qemu_ram_split)
 
 ROUTES = ["qemu-kernel", "grub-bios", "grub-efi"]
 MACHINES = ["pc", "q35"]

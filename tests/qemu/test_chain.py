@@ -1,13 +1,8 @@
 """hop chainloading hop: the first hop boots a second one as a multiboot2
 kernel; the second lists the modules the first passed on, reads its own RAM
 disk from them and boots the demo kernel."""
-import os
-import sys
-
-from conftest import EXIT_PASS, ROOT, hop_run, kernel
-
-sys.path.insert(0, os.path.join(ROOT, "tools"))
-from hoplib import cpio  # noqa: E402
+from hoplib import cpio
+from hoptest import EXIT_PASS, HOP_ELF, hop_run, kernel
 
 
 def test_hop_chainloads_hop(tmp_path):
@@ -20,7 +15,7 @@ def test_hop_chainloads_hop(tmp_path):
     w.add_file("boot/demo.elf", demo_bytes)
     w.add_file("hop.cfg", cfg)
     inner.write_bytes(w.getvalue())
-    run = hop_run(os.path.join(ROOT, "build", "hop.elf"), "--cmdline", "debug-exit",
+    run = hop_run(HOP_ELF, "--cmdline", "debug-exit",
                   "--module", f"{inner}=ramdisk")
     assert run.rc == EXIT_PASS, run
     # The second hop says who loaded it and lists what it was given.

@@ -13,9 +13,7 @@ import zlib
 
 import pytest
 
-from conftest import EXIT_ERROR, EXIT_PASS, hop_run, kernel
-
-EXIT_TIMEOUT = 124   # hop-run: the guest was still running at --timeout
+from hoptest import EXIT_ERROR, EXIT_PASS, EXIT_TIMEOUT, hop_run, kernel
 
 # The demo's multiboot2 header and its first program header lie within
 # these bytes, its segments beyond: a truncated copy is a broken ELF.

@@ -8,16 +8,14 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT, hop_run
-
-DEBIAN = os.path.join(ROOT, "build", "debian")
-MARKER = "HOP-LINUX-MARKER: userspace reached"
+from hoplib.paths import DEBIAN_DIR, DEBIAN_MARKER
+from hoptest import TOOLS, hop_run
 
 
 @pytest.fixture(scope="module")
 def debian_kernel():
-    subprocess.run([os.path.join(ROOT, "tools", "fetch-debian-kernel")], check=True)
-    return os.path.join(DEBIAN, "vmlinux"), os.path.join(DEBIAN, "initrd.cpio")
+    subprocess.run([os.path.join(TOOLS, "fetch-debian-kernel")], check=True)
+    return os.path.join(DEBIAN_DIR, "vmlinux"), os.path.join(DEBIAN_DIR, "initrd.cpio")
 
 
 @pytest.mark.parametrize("via", ["qemu-kernel", "grub-bios", "grub-efi"])
@@ -29,7 +27,7 @@ def test_debian_linux_reaches_userspace(debian_kernel, via, protocol):
                   timeout=240, hop_cmdline=f"debug-exit protocol={protocol}")
     assert f"protocol {protocol}" in run.out, run
     assert "Command line: console=ttyS0 panic=-1 hop_test=1" in run.out, run
-    assert MARKER in run.out, run
+    assert DEBIAN_MARKER in run.out, run
     assert "Power down" in run.out, run
     assert run.rc == 0, run
 
@@ -40,12 +38,12 @@ def test_protocol_detected_as_pvh(debian_kernel):
     run = hop_run(vmlinux, "--cmdline", "console=ttyS0 panic=-1", "--module", initrd + "=initrd",
                   mem="512M", timeout=120)
     assert "protocol pvh" in run.out and "jumping to pvh kernel at 0x1000850" in run.out, run
-    assert MARKER in run.out, run
+    assert DEBIAN_MARKER in run.out, run
 
 
 def test_extract_vmlinux_refuses_non_bzimage(tmp_path):
     bogus = tmp_path / "bogus"
     bogus.write_bytes(b"\0" * 4096)
-    p = subprocess.run([os.path.join(ROOT, "tools", "hop-extract-vmlinux"), str(bogus),
+    p = subprocess.run([os.path.join(TOOLS, "hop-extract-vmlinux"), str(bogus),
                         str(tmp_path / "out")], stderr=subprocess.PIPE, text=True)
     assert p.returncode == 1 and "not a bzImage" in p.stderr

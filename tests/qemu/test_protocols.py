@@ -5,13 +5,31 @@ UEFI, and that nothing overlaps the kernel.  Every route, both multiboot
 protocols (a config override forces multiboot1 on a kernel that has both
 headers)."""
 import os
+import struct
 import zlib
 
 import pytest
 
-from conftest import EXIT_PASS, KERNELS, hop_run, kernel
+from hoplib.image import MB2_MAGIC
+from hoptest import EXIT_PASS, KERNELS, hop_run, kernel
 
 ROUTES = ["qemu-kernel", "grub-bios", "grub-efi"]
+MB2_TAG_MEMORY_MAP = 6
+MB2_REQUEST_OPTIONAL = 1      # the information request tag's flags
+
+
+def mbcheck_asking_for(tmp_path, name, tag, optional):
+    """mbcheck as tmp_path/NAME, its multiboot2 information request (one
+    optional request for the memory map, tag 6) made a request for `tag`,
+    optional or required."""
+    src = bytearray(open(kernel("mbcheck"), "rb").read())
+    off = src.find(struct.pack("<I", MB2_MAGIC))
+    req = src.find(struct.pack("<HHII", 1, MB2_REQUEST_OPTIONAL, 12, MB2_TAG_MEMORY_MAP), off)
+    assert off >= 0 and 0 < req - off < 64
+    struct.pack_into("<HHII", src, req, 1, MB2_REQUEST_OPTIONAL if optional else 0, 12, tag)
+    k = tmp_path / name
+    k.write_bytes(bytes(src))
+    return k
 
 
 def make_modules(tmp_path):
@@ -60,17 +78,7 @@ def test_required_unknown_info_request_refused(tmp_path):
     """A multiboot2 kernel whose information request requires a tag hop cannot
     give (the EFI memory map, on a BIOS boot) is refused with a clear error,
     and hop never jumps."""
-    import struct
-    src = bytearray(open(kernel("mbcheck"), "rb").read())
-    # The test kernels' header has an optional information request for the
-    # memory map (tag 6): make it a required request for tag 17.
-    off = src.find(struct.pack("<I", 0xE85250D6))
-    req = src.find(struct.pack("<HHII", 1, 1, 12, 6), off)
-    assert off >= 0 and 0 < req - off < 64
-    struct.pack_into("<HHII", src, req, 1, 0, 12, 17)
-    patched = bytes(src)
-    k = tmp_path / "mbcheck-req17.elf"
-    k.write_bytes(patched)
+    k = mbcheck_asking_for(tmp_path, "mbcheck-req17.elf", 17, optional=False)
     run = hop_run(str(k))
     assert run.rc == 2, run
     assert "17" in run.out and "EFI memory map" in run.out, run
@@ -129,14 +137,7 @@ def test_elf_sections_when_asked(tmp_path, via):
     segment) loaded and their sh_addr pointing at them: mbcheck finds its own
     tk_main at its real address in that symbol table.  GRUB does the same
     (grub-bios --direct shows the check itself holds)."""
-    import struct
-    src = bytearray(open(kernel("mbcheck"), "rb").read())
-    off = src.find(struct.pack("<I", 0xE85250D6))
-    req = src.find(struct.pack("<HHII", 1, 1, 12, 6), off)
-    assert off >= 0 and 0 < req - off < 64
-    struct.pack_into("<HHII", src, req, 1, 1, 12, 9)  # optional request for tag 9
-    k = tmp_path / "mbcheck-sections.elf"
-    k.write_bytes(bytes(src))
+    k = mbcheck_asking_for(tmp_path, "mbcheck-sections.elf", 9, optional=True)
     run = hop_run(str(k), "--cmdline", "proto=mb2 elfsyms=1", via=via)
     assert "mbcheck: ELF sections:" in run.out and "symbol tk_main = 0x" in run.out, run
     assert run.rc == EXIT_PASS, run

@@ -24,9 +24,9 @@ import threading
 
 import pytest
 
-from conftest import EXIT_FAIL, EXIT_PASS, ROOT, hop_run, kernel
+from hoptest import BUILD, EXIT_FAIL, EXIT_PASS, built, hop_run, kernel
 
-HOP_DIRTY = os.path.join(ROOT, "build", "hop-dirty.elf")
+HOP_DIRTY = os.path.join(BUILD, "hop-dirty.elf")
 CANARY_SYMBOLS = ("dirty_rx_ring", "dirty_rx_buffer", "dirty_counts")
 
 # hop's quiesce lines, in order (arch/x86_64/quiesce/quiesce.c)
@@ -94,9 +94,7 @@ class PacketSource:
 
 
 def canaries():
-    if not os.path.exists(HOP_DIRTY):
-        pytest.fail(HOP_DIRTY + " missing: run make")
-    out = subprocess.run(["nm", "-S", HOP_DIRTY], stdout=subprocess.PIPE, text=True,
+    out = subprocess.run(["nm", "-S", built(HOP_DIRTY)], stdout=subprocess.PIPE, text=True,
                          check=True).stdout
     found = {}
     for line in out.splitlines():

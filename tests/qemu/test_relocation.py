@@ -18,25 +18,23 @@ import os
 import random
 import re
 import struct
-import sys
 import time
 import zlib
 
 import pytest
 
-from conftest import EXIT_FAIL, EXIT_PASS, EXIT_VERIFY, MIB, ROOT, hop_run, kernel
+import mksegkernel
+from hoplib import elf
+from hoptest import (BUILD, EXIT_FAIL, EXIT_PASS, EXIT_VERIFY, HOP_ELF, MIB, built, hop_run,
+                     kernel)
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "kernels"))
-import mksegkernel  # noqa: E402
+HOP_CORRUPT = os.path.join(BUILD, "hop-corrupt.elf")
 
-HOP_CORRUPT = os.path.join(ROOT, "build", "hop-corrupt.elf")
+
 def _hop_load_address():
     """p_paddr of build/hop.elf's one PT_LOAD (linker.ld's HOP_LOAD_ADDR)."""
-    import struct
-    with open(os.path.join(ROOT, "build", "hop.elf"), "rb") as f:
-        data = f.read(4096)
-    phoff, = struct.unpack_from("<Q", data, 0x20)
-    return struct.unpack_from("<Q", data, phoff + 0x18)[0]
+    with open(HOP_ELF, "rb") as f:
+        return elf.loads(f.read(4096))[0].paddr
 
 
 HOP_LOAD = _hop_load_address()
@@ -485,8 +483,7 @@ def test_verify_catches_corruption(tmp_path):
     """build/hop-corrupt.elf (tests/qemu/hop_test_corrupt.c) writes one wrong
     byte into a destination after the moves: the trampoline's VERIFY must
     halt with exit 4 and name that destination; the kernel never runs."""
-    if not os.path.exists(HOP_CORRUPT):
-        pytest.fail("%s missing: run make" % HOP_CORRUPT)
+    built(HOP_CORRUPT)
     k = SegKernel(tmp_path)
     info = k.build([dict(addr=HOP_LOAD, filesz=0x20001, memsz=OVER_HOP)])
     good = k.run()

@@ -23,12 +23,12 @@ import zlib
 
 import pytest
 
-from conftest import HOP_RUN, ROOT, kernel
+from hoptest import BUILD, HOP_RUN, ROOT, kernel
 
 FONT_C = os.path.join(ROOT, "src", "console", "font8x16.c")
 FBCON_H = os.path.join(ROOT, "src", "console", "fbcon.h")
-SCREEN_PNG = os.path.join(ROOT, "build", "screen.png")
-PROGRESS_PNG = os.path.join(ROOT, "build", "screen-progress.png")
+SCREEN_PNG = os.path.join(BUILD, "screen.png")
+PROGRESS_PNG = os.path.join(BUILD, "screen-progress.png")
 MARKER = "hop: halted"          # the last line hop prints
 BANNER = re.compile(r"^hop \d+\.\d+: loaded by ")
 GLYPH_W, GLYPH_H = 8, 16

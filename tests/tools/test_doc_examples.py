@@ -29,16 +29,18 @@ import subprocess
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-DOC_FILES = sorted(glob.glob(os.path.join(REPO, "docs", "*.md"))) + \
-    [os.path.join(REPO, "README.md")]
+from hoptest import ROOT
+
+DOC_FILES = sorted(glob.glob(os.path.join(ROOT, "docs", "*.md"))) + \
+    [os.path.join(ROOT, "README.md")]
 RUN_LANG = "sh"
 REFUSED_LANGS = {"bash", "shell", "console", "zsh", "shell-session"}
 DIRECTIVES = {"expect", "needs", "timeout", "skip"}
 DEFAULT_TIMEOUT = 120.0
-# What the scratch directories link to (the Makefile includes a file from
-# tests/).  Only these: an example's "mkdir boot" must not land in boot/.
-LINKED = ("Makefile", "README.md", "build", "docs", "tests", "tools")
+# What the scratch directories link to (the Makefile includes
+# kernels/kernels.mk, whose rules name sources in tests/).  Only these: an
+# example's "mkdir boot" must not land in boot/.
+LINKED = ("Makefile", "README.md", "build", "docs", "kernels", "tests", "tools")
 
 MARKER = re.compile(r"^<!--\s*doc-test:\s*(\S+)\s*(.*?)\s*-->\s*$")
 FENCE = re.compile(r"^(```+|~~~+)\s*([^\s`]*)")
@@ -62,7 +64,7 @@ class Block:
 
 def parse(path):
     """(blocks, problems) of one Markdown file."""
-    rel = os.path.relpath(path, REPO)
+    rel = os.path.relpath(path, ROOT)
     with open(path, encoding="utf-8") as f:
         lines = f.read().splitlines()
     blocks, problems, markers = [], [], []
@@ -154,7 +156,7 @@ def state_for(path, tmp_path_factory):
     if path not in _states:
         d = tmp_path_factory.mktemp("doc-" + os.path.basename(path))
         for entry in LINKED:
-            os.symlink(os.path.join(REPO, entry), str(d / entry))
+            os.symlink(os.path.join(ROOT, entry), str(d / entry))
         _states[path] = FileState(str(d))
     return _states[path]
 
@@ -163,7 +165,7 @@ def skip_reason(block):
     if block.values("skip"):
         return "skip: " + block.values("skip")[0]
     for need in block.values("needs"):
-        if not os.path.exists(os.path.join(REPO, need)):
+        if not os.path.exists(os.path.join(ROOT, need)):
             return "needs %s (missing)" % need
     return None
 

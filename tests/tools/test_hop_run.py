@@ -10,17 +10,12 @@ import os
 import shutil
 import stat
 import subprocess
-import sys
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TOOLS = os.path.join(REPO, "tools")
-HOP_RUN = os.path.join(TOOLS, "hop-run")
-sys.path.insert(0, TOOLS)
-sys.dont_write_bytecode = True    # no __pycache__ in tools/hoplib
-
-from hoplib import cpio, image, iso, qemu, ramdisk, serialin  # noqa: E402
+from hoplib import cpio, image, iso, qemu, ramdisk, serialin
+from hoplib.image import MB1_AOUT_KLUDGE, MB1_MAGIC
+from hoptest import tool
 
 needs_qemu = pytest.mark.skipif(
     shutil.which("qemu-system-x86_64") is None or shutil.which("nasm") is None,
@@ -28,9 +23,7 @@ needs_qemu = pytest.mark.skipif(
 
 
 def hop_run(*args, timeout=60):
-    return subprocess.run([sys.executable, HOP_RUN] + [str(a) for a in args],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          timeout=timeout)
+    return tool("hop-run", *args, timeout=timeout)
 
 
 # --- cpio ---------------------------------------------------------------------
@@ -362,10 +355,6 @@ def test_help_documents_exit_codes():
 
 
 # --- exit status with tiny guests (QEMU -kernel, multiboot 1) --------------------
-
-MB1_MAGIC = 0x1BADB002
-MB1_AOUT_KLUDGE = 1 << 16
-
 
 def mb1_source(body):
     """nasm source: a flat multiboot 1 image (a.out kludge: QEMU needs no

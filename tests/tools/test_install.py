@@ -11,12 +11,11 @@ import os
 import shutil
 import stat
 import subprocess
-import sys
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-HOP = os.path.join(REPO, "build", "hop.elf")
+from hoptest import DEMO, HOP_ELF, ROOT, built
+
 TOOLS = ["hop-run", "hop-mkimage", "hop-ramdisk", "hop-extract-vmlinux"]
 PREFIX = "/opt/hop"
 
@@ -26,15 +25,14 @@ needs_script_check = pytest.mark.skipif(
 
 
 def make(*args):
-    return subprocess.run(["make", "--no-print-directory", "-C", REPO] +
+    return subprocess.run(["make", "--no-print-directory", "-C", ROOT] +
                           list(args), stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, timeout=120)
 
 
 @pytest.fixture(scope="module")
 def dest(tmp_path_factory):
-    if not os.path.isfile(HOP):
-        pytest.fail("%s missing: run make" % HOP)
+    built(HOP_ELF)
     root = tmp_path_factory.mktemp("destdir")
     r = make("install", "DESTDIR=%s" % root, "PREFIX=%s" % PREFIX)
     assert r.returncode == 0, r.stdout
@@ -58,13 +56,13 @@ def mode(path):
 
 def test_installed_files(dest):
     hop = installed(dest, "/boot/hop.elf")
-    with open(hop, "rb") as a, open(HOP, "rb") as b:
+    with open(hop, "rb") as a, open(HOP_ELF, "rb") as b:
         assert a.read() == b.read()
     assert mode(hop) == 0o644
     for tool in TOOLS:
         assert mode(installed(dest, PREFIX, "bin", tool)) == 0o755
     lib = installed(dest, PREFIX, "lib/hop/hoplib")
-    sources = sorted(f for f in os.listdir(os.path.join(REPO, "tools/hoplib"))
+    sources = sorted(f for f in os.listdir(os.path.join(ROOT, "tools/hoplib"))
                      if f.endswith(".py"))
     assert sorted(os.listdir(lib)) == sources
     for name in sources:
@@ -107,10 +105,9 @@ def test_installed_tools_run(dest, tmp_path):
                        env=clean_env(), stdout=subprocess.PIPE, text=True)
     assert "/hop.cfg" in r.stdout
     # hop-run's dry run goes through most of hoplib
-    kernel = os.path.join(REPO, "build", "kernels", "demo.elf")
-    if os.path.isfile(kernel):
+    if os.path.isfile(DEMO):
         r = subprocess.run([os.path.join(bindir, "hop-run"), "--dry-run",
-                            "--hop", HOP, kernel], env=clean_env(),
+                            "--hop", HOP_ELF, DEMO], env=clean_env(),
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            text=True)
         assert r.returncode == 0, r.stderr
@@ -126,8 +123,7 @@ def test_install_needs_a_build(tmp_path):
 
 
 def test_uninstall(tmp_path):
-    if not os.path.isfile(HOP):
-        pytest.fail("%s missing: run make" % HOP)
+    built(HOP_ELF)
     d = tmp_path / "d"
     assert make("install", "DESTDIR=%s" % d).returncode == 0
     assert (d / "usr/local/bin/hop-mkimage").exists()

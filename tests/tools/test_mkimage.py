@@ -14,21 +14,15 @@ import shutil
 import stat
 import struct
 import subprocess
-import sys
 import zlib
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TOOLS = os.path.join(REPO, "tools")
-MKIMAGE = os.path.join(TOOLS, "hop-mkimage")
-RAMDISK = os.path.join(TOOLS, "hop-ramdisk")
-HOP = os.path.join(REPO, "build", "hop.elf")
-DEMO = os.path.join(REPO, "build", "kernels", "demo.elf")
-sys.path.insert(0, TOOLS)
-sys.dont_write_bytecode = True    # no __pycache__ in tools/hoplib
+from hoplib import cpio, iso, mkimage, qemu
+from hoptest import DEMO, HOP_ELF, built, tool
 
-from hoplib import cpio, iso, mkimage, qemu  # noqa: E402
+MKIMAGE = "hop-mkimage"
+RAMDISK = "hop-ramdisk"
 
 PASS_LINE = "tk: 1 checks, 0 failed: PASS"
 BOOT_TIMEOUT = 60
@@ -42,16 +36,8 @@ needs_qemu = pytest.mark.skipif(
     reason="needs qemu-system-x86 and ovmf (make deps)")
 
 
-def run(tool, *args, env=None):
-    return subprocess.run([sys.executable, tool] + [str(a) for a in args],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, env=env, timeout=120)
-
-
-def built(path):
-    if not os.path.isfile(path):
-        pytest.fail("%s missing: run make" % path)
-    return path
+def run(name, *args, env=None):
+    return tool(name, *args, text=True, env=env, timeout=120)
 
 
 # --- building the images once ------------------------------------------------------
@@ -67,7 +53,7 @@ def images(tmp_path_factory):
     for name, extra in [("demo.iso", []), ("demo.img", []),
                         ("demo-gpt.img", ["--table", "gpt"]),
                         ("demo-uefi.img", ["--no-bios"])]:
-        r = run(MKIMAGE, "-o", d / name, built(DEMO), "--hop", built(HOP),
+        r = run(MKIMAGE, "-o", d / name, built(DEMO), "--hop", built(HOP_ELF),
                 "--hop-cmdline", "debug-exit", "--cmdline", "hello images",
                 *extra)
         assert r.returncode == 0, r.stderr
@@ -156,7 +142,7 @@ def test_ramdisk_tool_and_mkimage_ramdisk(tmp_path):
     r = run(RAMDISK, "-o", rd, "--gzip", root)
     assert r.returncode == 0, r.stderr
     image = tmp_path / "rd.iso"
-    r = run(MKIMAGE, "-o", image, "--ramdisk", rd, "--hop", built(HOP),
+    r = run(MKIMAGE, "-o", image, "--ramdisk", rd, "--hop", built(HOP_ELF),
             "--hop-cmdline", "debug-exit", "-v")
     assert r.returncode == 0, r.stderr
     assert "/boot/note.txt" in r.stdout and "gzip" in r.stdout
@@ -207,7 +193,7 @@ def test_iso_contents(images, tmp_path):
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     check_user_grub_cfg((out / "grub" / "grub.cfg").read_text())
     check_ramdisk((out / "ramdisk.cpio").read_bytes())
-    with open(HOP, "rb") as f:
+    with open(HOP_ELF, "rb") as f:
         assert (out / "hop.elf").read_bytes() == f.read()
 
 
@@ -222,7 +208,7 @@ def test_disk_contents(images, name):
     pe = struct.unpack_from("<I", efi, 0x3C)[0]
     assert efi[pe:pe + 4] == b"PE\0\0"
     assert struct.unpack_from("<H", efi, pe + 4)[0] == 0x8664   # x86-64
-    with open(HOP, "rb") as f:
+    with open(HOP_ELF, "rb") as f:
         assert mcopy_out(image, "/boot/hop.elf") == f.read()
 
 
@@ -288,13 +274,13 @@ def test_gpt_writer_small_disk():
 @needs_image_tools
 def test_disk_size_option(tmp_path):
     out = tmp_path / "big.img"
-    r = run(MKIMAGE, "-o", out, built(DEMO), "--hop", built(HOP),
+    r = run(MKIMAGE, "-o", out, built(DEMO), "--hop", built(HOP_ELF),
             "--size", "64M")
     assert r.returncode == 0, r.stderr
     assert out.stat().st_size == 64 << 20
     assert out.stat().st_blocks * 512 < 8 << 20        # sparse
     r = run(MKIMAGE, "-o", tmp_path / "small.img", built(DEMO), "--hop",
-            built(HOP), "--size", "8M")
+            built(HOP_ELF), "--size", "8M")
     assert r.returncode == 1 and "too small" in r.stderr
     assert not (tmp_path / "small.img").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["big.img"]   # no leftovers
@@ -322,13 +308,13 @@ def test_usage_errors(tmp_path):
     r = run(MKIMAGE, "-o", tmp_path / "x.iso", DEMO, "--table", "gpt")
     assert r.returncode == 2 and "disk images" in r.stderr
     r = run(MKIMAGE, "-o", tmp_path / "x.iso", tmp_path / "nope.elf",
-            "--hop", HOP)
+            "--hop", HOP_ELF)
     assert r.returncode == 1 and "nope.elf not found" in r.stderr
     r = run(MKIMAGE, "-o", tmp_path / "x.iso", DEMO, "--hop",
             tmp_path / "nohop.elf")
     assert r.returncode == 1 and "hop image" in r.stderr
     r = run(MKIMAGE, "-o", tmp_path / "x.img", "--ramdisk", DEMO,
-            "--hop", HOP)
+            "--hop", HOP_ELF)
     assert r.returncode == 1 and "not a cpio newc archive" in r.stderr
     assert list(tmp_path.iterdir()) == []
 
@@ -337,12 +323,12 @@ def test_missing_tools_say_what_to_install(tmp_path):
     env = dict(os.environ, PATH=str(tmp_path))       # no grub, no mtools
     for out in ("x.iso", "x.img"):
         r = run(MKIMAGE, "-o", tmp_path / out, built(DEMO), "--hop",
-                built(HOP), env=env)
+                built(HOP_ELF), env=env)
         assert r.returncode == 1
         assert "install grub-common grub-pc-bin grub-efi-amd64-bin xorriso " \
             "mtools (make deps" in r.stderr
     assert "grub-mkrescue (package grub-common)" in run(
-        MKIMAGE, "-o", tmp_path / "x.iso", DEMO, "--hop", HOP,
+        MKIMAGE, "-o", tmp_path / "x.iso", DEMO, "--hop", HOP_ELF,
         env=env).stderr
 
 
@@ -460,7 +446,7 @@ def test_user_grub_cfg_is_valid():
 @needs_image_tools
 def test_values_starting_with_a_dash(tmp_path):
     r = run(MKIMAGE, "-o", tmp_path / "x.iso", built(DEMO), "--hop",
-            built(HOP), "--cmdline", "-s", "--hop-cmdline", "-x",
+            built(HOP_ELF), "--cmdline", "-s", "--hop-cmdline", "-x",
             "--title", "-t", "-v")
     assert r.returncode == 0, r.stderr
     assert "cmdline=-s\n" in r.stdout and "entry=-t\n" in r.stdout

@@ -7,20 +7,11 @@ Run: /usr/bin/python3 -m pytest -q tests/tools
 
 import os
 import shutil
-import subprocess
-import sys
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TOOLS = os.path.join(REPO, "tools")
-HOP_RUN = os.path.join(TOOLS, "hop-run")
-HOP_ELF = os.path.join(REPO, "build", "hop.elf")
-DEMO = os.path.join(REPO, "build", "kernels", "demo.elf")
-sys.path.insert(0, TOOLS)
-sys.dont_write_bytecode = True    # no __pycache__ in tools/hoplib
-
-from hoplib import screendump  # noqa: E402
+from hoplib import screendump
+from hoptest import DEMO, HOP_ELF, tool
 
 
 class FakeQmp:
@@ -72,10 +63,9 @@ def test_picture_of_hop_text_screen(tmp_path):
     cfg = tmp_path / "hop.cfg"
     cfg.write_text("entry=missing\nkernel=/boot/none\n")
     shot = tmp_path / "shot.ppm"
-    r = subprocess.run([sys.executable, HOP_RUN, "--via", "qemu-kernel", "--timeout", "6",
-                        "--config", str(cfg), "--screendump-after", f"hop: halted={shot}",
-                        "--screendump-after", f"never printed={tmp_path / 'no.ppm'}", DEMO],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+    r = tool("hop-run", "--via", "qemu-kernel", "--timeout", "6",
+             "--config", str(cfg), "--screendump-after", f"hop: halted={shot}",
+             "--screendump-after", f"never printed={tmp_path / 'no.ppm'}", DEMO, timeout=120)
     assert r.returncode == 124, r.stderr
     assert b"hop: halted" in r.stdout
     data = shot.read_bytes()

@@ -43,24 +43,24 @@ import os
 import re
 import shutil
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BUILD = os.path.join(ROOT, "build")
-OUT = os.path.join(BUILD, "bench")
-HOP_ELF = os.path.join(BUILD, "hop.elf")
-HOP_RUN = os.path.join(ROOT, "tools", "hop-run")
-KERNELS = os.path.join(BUILD, "kernels")
-BENCH_ELF = os.path.join(KERNELS, "bench.elf")
-DEMO_ELF = os.path.join(KERNELS, "demo.elf")
-DEBIAN = os.path.join(BUILD, "debian")
-sys.path.insert(0, os.path.join(ROOT, "tools"))
+# hoplib: tools/hoplib (the bench runs from the source tree only)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
 sys.dont_write_bytecode = True
-from hoplib import ramdisk  # noqa: E402
+from hoplib import elf, paths, ramdisk  # noqa: E402
+
+ROOT = paths.SOURCE_DIR
+BUILD = paths.BUILD_DIR
+OUT = os.path.join(BUILD, "bench")
+HOP_ELF = paths.BUILD_HOP
+HOP_RUN = paths.HOP_RUN
+BENCH_ELF = os.path.join(paths.KERNELS_DIR, "bench.elf")
+DEMO_ELF = os.path.join(paths.KERNELS_DIR, "demo.elf")
+DEBIAN = paths.DEBIAN_DIR
 
 MiB = 1 << 20
 PAGE = 4096
@@ -70,7 +70,7 @@ SECTIONS = ("size", "host", "relocation", "e2e")
 # copy pays the host's first-touch page faults.
 RELOC_QEMU = ["--qemu-arg=-cpu", "--qemu-arg=max", "--qemu-arg=-mem-prealloc"]
 LINUX_CMDLINE = "console=ttyS0 panic=-1"
-LINUX_MARKER = "HOP-LINUX-MARKER: userspace reached"
+LINUX_MARKER = paths.DEBIAN_MARKER
 
 results = []                  # (group, case, metric, value, unit)
 
@@ -275,16 +275,10 @@ class BaseKernel:
     def __init__(self, path):
         with open(path, "rb") as f:
             self.data = f.read()
-        d = self.data
-        if d[:4] != b"\x7fELF" or d[4] != 1:
+        if self.data[:4] != elf.MAGIC or self.data[4] != elf.ELFCLASS32:
             raise SystemExit("%s: not an ELF32 file" % path)
-        self.entry, phoff = struct.unpack_from("<II", d, 24)   # e_entry, e_phoff
-        phentsize, phnum = struct.unpack_from("<HH", d, 42)
-        self.loads = []
-        for i in range(phnum):
-            p = struct.unpack_from("<8I", d, phoff + i * phentsize)
-            if p[0] == 1:
-                self.loads.append(p[1:])   # offset, vaddr, paddr, filesz, memsz, flags, align
+        self.entry = elf.header(self.data).entry
+        self.loads = elf.loads(self.data)    # [elf.Segment]
         self.file_end = max(o + fs for o, _, _, fs, _, _, _ in self.loads)
         self.data_offset = (self.file_end + PAGE - 1) // PAGE * PAGE
 
@@ -294,17 +288,12 @@ def write_kernel(base, path, segments):
     base.data_offset onwards (packed, in order); program headers last."""
     out = bytearray(base.data[:base.file_end])
     out += bytes(base.data_offset - len(out))
-    phdrs = [(1,) + tuple(p) for p in base.loads]
+    phdrs = list(base.loads)
     for paddr, data in segments:
-        phdrs.append((1, len(out), paddr, paddr, len(data), len(data), 6, 1))
+        phdrs.append(elf.Segment(len(out), paddr, paddr, len(data), len(data),
+                                 elf.PF_R | elf.PF_W, 1))
         out += data
-    out += bytes(-len(out) % 8)
-    phoff = len(out)
-    for p in phdrs:
-        out += struct.pack("<8I", *p)
-    ehdr = b"\x7fELF" + bytes([1, 1, 1]) + bytes(9) + struct.pack(
-        "<HHIIIIIHHHHHH", 2, 3, 1, base.entry, phoff, 0, 0, 52, 32, len(phdrs), 40, 0, 0)
-    out[:len(ehdr)] = ehdr
+    elf.finish_executable(out, elf.EM_386, base.entry, phdrs)
     with open(path, "wb") as f:
         f.write(out)
 
@@ -369,17 +358,10 @@ def debian_layout():
     path = os.path.join(DEBIAN, "vmlinux")
     with open(path, "rb") as f:
         d = f.read()
-    if d[:4] != b"\x7fELF" or d[4] != 2:
+    if d[:4] != elf.MAGIC or d[4] != elf.ELFCLASS64:
         return None
-    phoff, = struct.unpack_from("<Q", d, 32)
-    phentsize, phnum = struct.unpack_from("<HH", d, 54)
-    segs = []
-    for i in range(phnum):
-        ptype, _, off, _, paddr, filesz, memsz, _ = struct.unpack_from(
-            "<IIQQQQQQ", d, phoff + i * phentsize)
-        if ptype == 1 and memsz:
-            segs.append((paddr, d[off:off + filesz] + bytes(memsz - filesz)))
-    return segs
+    return [(s.paddr, d[s.offset:s.offset + s.filesz] + bytes(s.memsz - s.filesz))
+            for s in elf.loads(d) if s.memsz]
 
 
 def guest_mem(end):
@@ -631,7 +613,7 @@ def section_e2e(rounds, debian_rounds):
         ["--via", "grub-bios", "--direct", "--direct-protocol", "multiboot2", DEMO_ELF,
          "--cmdline", "bench"], rounds, 120, "tk: ")
     if debian_rounds:
-        p = run([os.path.join(ROOT, "tools", "fetch-debian-kernel")], timeout=900)
+        p = run([os.path.join(paths.TOOLS_DIR, "fetch-debian-kernel")], timeout=900)
         if p.returncode:
             say("  (no Debian kernel: %s)" % (p.stderr.strip()[-300:]))
         else:

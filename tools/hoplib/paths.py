@@ -6,11 +6,26 @@ Installed:    PREFIX/bin/hop-*, PREFIX/lib/hop/hoplib/, /boot/hop.elf
 Each tool finds hoplib itself before it can import this module (the same
 few lines at its top: tools/hoplib next to the tool, else
 ../lib/hop/hoplib); this module answers the rest.
+
+SOURCE_DIR and the names below it are hop's source tree as make lays it
+out, for what runs only from there (tools/bench/run_bench.py, the tests);
+they mean nothing for an installed hoplib.
 """
 
 import os
 
 INSTALLED_HOP = "/boot/hop.elf"
+
+# --- hop's source tree (this file is tools/hoplib/paths.py in it) ---------
+SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TOOLS_DIR = os.path.join(SOURCE_DIR, "tools")
+HOP_RUN = os.path.join(TOOLS_DIR, "hop-run")
+BUILD_DIR = os.path.join(SOURCE_DIR, "build")
+BUILD_HOP = os.path.join(BUILD_DIR, "hop.elf")
+KERNELS_DIR = os.path.join(BUILD_DIR, "kernels")                # kernels/: demo, bench
+TEST_KERNELS_DIR = os.path.join(BUILD_DIR, "tests", "kernels")  # tests/qemu/kernels
+DEBIAN_DIR = os.path.join(BUILD_DIR, "debian")   # tools/fetch-debian-kernel's
+DEBIAN_MARKER = "HOP-LINUX-MARKER: userspace reached"   # its initrd's /init says
 
 
 def in_source_tree(tools_dir):

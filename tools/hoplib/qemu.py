@@ -27,6 +27,8 @@ import tempfile
 import time
 
 from .errors import HopError
+from .exitcode import (EXIT_ABNORMAL, EXIT_BOOTLOADER, EXIT_NOT_STARTED,  # noqa: F401
+                       EXIT_TIMEOUT)
 
 QEMU = "qemu-system-x86_64"
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
@@ -34,11 +36,7 @@ OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 DEBUG_EXIT_PORT = 0xF4
 DEBUG_EXIT_DEVICE = "isa-debug-exit,iobase=0x%x,iosize=4" % DEBUG_EXIT_PORT
 
-EXIT_TIMEOUT = 124
-EXIT_ABNORMAL = 125      # reset (triple fault), panic, QEMU died
-EXIT_BOOTLOADER = 126    # GRUB could not load the image
-EXIT_NOT_STARTED = 127   # bad usage, missing file or tool, QEMU did not start
-
+# the statuses hop-run reports when the guest chose none: hoplib.exitcode
 EXIT_STATUS_HELP = """\
 exit status:
   V        the guest wrote V to I/O port 0x%x (isa-debug-exit); V is

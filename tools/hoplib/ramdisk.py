@@ -61,7 +61,7 @@ def hop_cfg(kernel, cmdline=None, modules=(), title="hop-run"):
     for text in [cmdline or ""] + [c or "" for _, c in modules]:
         if "\n" in text or "\r" in text:
             raise HopError("a command line may not contain a newline: %r"
-                           % text, status=127)
+                           % text)
     lines = ["timeout=0", "entry=%s" % title, "kernel=%s" % kernel]
     if cmdline:           # "cmdline=" with no value is an error for hop
         lines.append("cmdline=%s" % cmdline)

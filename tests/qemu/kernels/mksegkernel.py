@@ -24,8 +24,15 @@ Importable: build(base, out, segments, data_offset=None) -> dict."""
 
 import argparse
 import json
+import os
 import struct
 import sys
+
+if __name__ == "__main__":   # run as a script; pytest.ini puts tools/ on the path
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                    "..", "..", "..", "tools"))
+    sys.dont_write_bytecode = True    # no __pycache__ next to hoplib
+from hoplib import elf  # noqa: E402
 
 SEGTAB_SYMBOL = "segtab"
 SEGTAB_MAGIC = 0x54474553          # "SEGT" (segcheck.c)
@@ -35,10 +42,6 @@ SEGTAB_ENTRY = struct.Struct("<QQQII")
 PAT_BLOCK_WORDS = 1024
 PAT_BLOCK_KEY = 0x9E3779B9
 FOUR_GIB = 1 << 32
-
-PT_LOAD = 1
-PF_W, PF_R = 2, 4
-ET_EXEC, EM_386, EM_X86_64 = 2, 3, 62
 SHT_SYMTAB = 2
 
 
@@ -82,21 +85,17 @@ class Base:
         with open(path, "rb") as f:
             self.data = f.read()
         d = self.data
-        if d[:4] != b"\x7fELF" or d[4] != 1 or d[5] != 1:
+        if d[:4] != elf.MAGIC or d[4] != elf.ELFCLASS32 or d[5] != elf.ELFDATA2LSB:
             raise ValueError("%s: not a little-endian ELF32 file" % path)
-        (self.type, self.machine, _, self.entry, phoff, shoff, self.flags, _, phentsize,
-         phnum, shentsize, shnum, _) = struct.unpack_from("<HHIIIIIHHHHHH", d, 16)
-        if self.machine != EM_386:
+        h = elf.header(d)
+        self.type, self.machine, self.entry, self.flags = h.type, h.machine, h.entry, h.flags
+        if self.machine != elf.EM_386:
             raise ValueError("%s: e_machine %d, expected EM_386" % (path, self.machine))
-        self.loads = []
-        for i in range(phnum):
-            p = struct.unpack_from("<8I", d, phoff + i * phentsize)
-            if p[0] == PT_LOAD:
-                # (offset, vaddr, paddr, filesz, memsz, flags, align)
-                self.loads.append(p[1:])
+        self.loads = elf.loads(d)    # [elf.Segment]
         if not self.loads:
             raise ValueError("%s: no PT_LOAD" % path)
-        self.segtab_offset = self._symbol_offset(path, SEGTAB_SYMBOL, shoff, shentsize, shnum)
+        self.segtab_offset = self._symbol_offset(path, SEGTAB_SYMBOL, h.shoff, h.shentsize,
+                                                 h.shnum)
 
     def _symbol_offset(self, path, name, shoff, shentsize, shnum):
         d = self.data
@@ -172,28 +171,10 @@ def build(base_path, out_path, segments, data_offset=None):
         s["offset"] = len(out)
         out += pattern(s["seed"], s["filesz"])
 
-    phdrs = [(off, vaddr, paddr, filesz, memsz, flags, align)
-             for off, vaddr, paddr, filesz, memsz, flags, align in base.loads]
-    phdrs += [(s["offset"], s["addr"], s["addr"], s["filesz"], s["memsz"], PF_R | PF_W, 1)
-              for s in segs]
-    out += bytes(-len(out) % 8)
-    phoff = len(out)
-    if elf64:
-        for off, vaddr, paddr, filesz, memsz, flags, align in phdrs:
-            out += struct.pack("<IIQQQQQQ", PT_LOAD, flags, off, vaddr, paddr, filesz, memsz,
-                               align)
-        ident = b"\x7fELF" + bytes([2, 1, 1]) + bytes(9)
-        ehdr = ident + struct.pack("<HHIQQQIHHHHHH", ET_EXEC, EM_X86_64, 1, base.entry, phoff,
-                                   0, 0, 64, 56, len(phdrs), 64, 0, 0)
-    else:
-        for off, vaddr, paddr, filesz, memsz, flags, align in phdrs:
-            out += struct.pack("<8I", PT_LOAD, off, vaddr, paddr, filesz, memsz, flags, align)
-        ident = b"\x7fELF" + bytes([1, 1, 1]) + bytes(9)
-        ehdr = ident + struct.pack("<HHIIIIIHHHHHH", ET_EXEC, EM_386, 1, base.entry, phoff,
-                                   0, 0, 52, 32, len(phdrs), 40, 0, 0)
-    if len(ehdr) > min(p[0] for p in base.loads if p[3]):
-        raise ValueError("the ELF header would overwrite the base kernel's bytes")
-    out[:len(ehdr)] = ehdr
+    phdrs = base.loads + [elf.Segment(s["offset"], s["addr"], s["addr"], s["filesz"],
+                                      s["memsz"], elf.PF_R | elf.PF_W, 1) for s in segs]
+    elf.finish_executable(out, elf.EM_X86_64 if elf64 else elf.EM_386, base.entry, phdrs,
+                          elf64=elf64)
     with open(out_path, "wb") as f:
         f.write(out)
     return {"elf_class": 64 if elf64 else 32, "segments": segs, "size": len(out),

@@ -1,22 +1,52 @@
-"""Shared helpers for the QEMU scenarios: boot through tools/hop-run and
-parse what hop printed."""
+"""What the tests share: where things are, running the tools, and for the
+QEMU scenarios booting through tools/hop-run and reading what hop printed.
+
+pytest.ini puts tools/ and tests/ on sys.path, so a test file says
+`from hoptest import ...` (and `from hoplib import ...` for the tools'
+own code).  The paths and the exit statuses are hoplib's (hoplib.paths,
+hoplib.exitcode), named here as the tests know them; this module stays
+out of hoplib because nothing installed needs it.
+"""
 import os
 import re
 import subprocess
+import sys
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-HOP_RUN = os.path.join(ROOT, "tools", "hop-run")
-KERNELS = os.path.join(ROOT, "build", "tests", "kernels")  # tests/qemu/kernels
-SHIPPED_KERNELS = os.path.join(ROOT, "build", "kernels")      # kernels/: demo, bench
+from hoplib import paths
+from hoplib.exitcode import (EXIT_ERROR, EXIT_EXCEPTION, EXIT_FAIL,  # noqa: F401
+                             EXIT_NOTHING, EXIT_PASS, EXIT_TIMEOUT, EXIT_VERIFY)
+
+ROOT = paths.SOURCE_DIR
+TOOLS = paths.TOOLS_DIR
+HOP_RUN = paths.HOP_RUN
+BUILD = paths.BUILD_DIR
+HOP_ELF = paths.BUILD_HOP
+KERNELS = paths.TEST_KERNELS_DIR           # tests/qemu/kernels
+SHIPPED_KERNELS = paths.KERNELS_DIR        # kernels/: demo, bench
+DEMO = os.path.join(SHIPPED_KERNELS, "demo.elf")
 
 GIB = 1 << 30
 MIB = 1 << 20
 
-# Exit codes (src/exitcode.h)
-EXIT_PASS, EXIT_FAIL, EXIT_ERROR, EXIT_EXCEPTION, EXIT_VERIFY, EXIT_NOTHING = range(6)
 
+def built(path):
+    """`path`, which make builds; the test fails when it is missing."""
+    if not os.path.exists(path):
+        pytest.fail(f"{path} missing: run make")
+    return path
+
+
+def tool(name, *args, text=False, env=None, timeout=60):
+    """tools/NAME run by this Python with `args`; the CompletedProcess,
+    stdout and stderr apart."""
+    return subprocess.run([sys.executable, os.path.join(TOOLS, name)] + [str(a) for a in args],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=text, env=env,
+                          timeout=timeout)
+
+
+# --- the QEMU scenarios -----------------------------------------------------
 
 class Run:
     def __init__(self, rc, out):
@@ -51,12 +81,11 @@ class Run:
 
 
 def kernel(name):
+    """build/tests/kernels/NAME.elf, else build/kernels/NAME.elf."""
     path = os.path.join(KERNELS, name + ".elf")
     if not os.path.exists(path):
         path = os.path.join(SHIPPED_KERNELS, name + ".elf")
-    if not os.path.exists(path):
-        pytest.fail(f"{path} missing: run make")
-    return path
+    return built(path)
 
 
 def hop_run(kernel_path, *args, via="qemu-kernel", machine="pc", mem="128M", smp=1,

@@ -13,10 +13,10 @@ import struct
 
 import pytest
 
-from conftest import EXIT_PASS, KERNELS, hop_run, kernel
+from hoplib.image import MB2_MAGIC
+from hoptest import EXIT_PASS, KERNELS, hop_run, kernel
 
 BASE = 0x300000          # where the bad kernels ask to be loaded
-MB2_MAGIC = 0xE85250D6   # Multiboot2 specification 3.1.1
 MB2_TAG_ADDRESS, MB2_TAG_ENTRY = 2, 3
 PT_LOAD, PT_NOTE = 1, 4
 

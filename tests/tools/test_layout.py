@@ -7,9 +7,9 @@ import subprocess
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-CHECK = os.path.join(REPO, "tools", "check-cycles")
-BUILD = os.path.join(REPO, "build")
+from hoptest import BUILD, ROOT as REPO, TOOLS
+
+CHECK = os.path.join(TOOLS, "check-cycles")
 # An assembly stub and the C it exists for.
 ALLOWED = ["arch/x86_64/trap:arch/x86_64/idt",
            "arch/x86_64/quiesce/irq_drain:arch/x86_64/quiesce/irq_drain_entry",

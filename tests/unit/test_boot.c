@@ -1,6 +1,6 @@
 /* The whole boot flow on the host: hop's command line, the RAM disk (a cpio
  * archive built here) and its hop.cfg, the menu, each entry's attempt
- * (read the kernel, detect the protocol, lay out, plan, build the info),
+ * (read the kernel, detect the protocol, lay capture_out, plan, build the info),
  * fallback to the next entry, and a fake jump.  Memory is the simulator's
  * (sim.c); the jump runs the trampoline's op list with the reference
  * executor, and the test then reads from "physical memory" what the kernel
@@ -17,7 +17,7 @@
 
 #include "sim.c"
 #include "hop.h"
-#include "console/console.h"
+#include "capture.h"
 #include "exitcode.h"
 #include "parse/elf.h"
 #include "parse/mbheader.h"
@@ -35,24 +35,11 @@
 #define CONTROL_SIZE (64 * KiB)
 
 static struct sim *S;
-static char out[65536];
-static size_t out_len;
 static jmp_buf jumped;
 static int jumps;
 static struct handoff_cpu cpu;
 static uint8_t kernel_bytes[KERNEL_FILESZ];
 static const char module_text[] = "the module's bytes";
-
-/* --- the console, captured ------------------------------------------------ */
-
-static void capture(const char *s, size_t n)
-{
-    if (out_len + n >= sizeof(out))
-        n = sizeof(out) - 1 - out_len;
-    memcpy(out + out_len, s, n);
-    out_len += n;
-    out[out_len] = '\0';
-}
 
 /* --- the machine: the simulator, and a jump that comes back here ---------- */
 
@@ -190,7 +177,7 @@ static size_t make_mb2_flat(uint8_t *buf, uint32_t base, uint32_t entry)
 
 /* The archive at ARCHIVE_AT as the loader's module 0, with hop.cfg and
  * kernels: k.elf (good), bss-entry.elf (entered in its bss), vmlinux (a
- * "Linux" note), mb2-out.bin (entry tag past the image). */
+ * "Linux" note), mb2-capture_out.bin (entry tag past the image). */
 static void make_ramdisk(const char *cfg)
 {
     static uint8_t kernel[0x1000 + KERNEL_FILESZ];
@@ -204,7 +191,7 @@ static void make_ramdisk(const char *cfg)
     ksize = make_elf(kernel, KERNEL_ENTRY_OFF, true);
     n += put_cpio(at + n, "boot/vmlinux", kernel, ksize);
     ksize = make_mb2_flat(kernel, 0x600000, 0x700000);
-    n += put_cpio(at + n, "boot/mb2-out.bin", kernel, ksize);
+    n += put_cpio(at + n, "boot/mb2-capture_out.bin", kernel, ksize);
     ksize = make_elf(kernel, KERNEL_ENTRY_OFF, false); /* k.elf's bytes again */
     n += put_cpio(at + n, "boot/mod.bin", module_text, sizeof(module_text) - 1);
     n += put_cpio(at + n, "TRAILER!!!", "", 0);
@@ -216,12 +203,7 @@ static void make_ramdisk(const char *cfg)
 static int setup(void **state)
 {
     (void)state;
-    static bool added;
-    if (!added)
-        console_add_sink(capture);
-    added = true;
-    out_len = 0;
-    out[0] = '\0';
+    capture_start();
     jumps = 0;
     S = sim_new();
     sim_reset(S);
@@ -271,10 +253,10 @@ static void test_fallback_then_boot(void **state)
     make_ramdisk(good_entries);
     assert_int_equal(run_hop(&rc), 1);
     assert_int_equal(jumps, 1);
-    assert_non_null(strstr(out, "hop: booting entry 0 \"missing\": /boot/missing.elf\n"));
-    assert_non_null(strstr(out, "hop: entry 0 \"missing\" failed: /boot/missing.elf"));
-    assert_non_null(strstr(out, "hop: booting entry 1 \"good\": /boot/k.elf\n"));
-    assert_non_null(strstr(out, "protocol elf\n"));
+    assert_non_null(strstr(capture_out, "hop: booting entry 0 \"missing\": /boot/missing.elf\n"));
+    assert_non_null(strstr(capture_out, "hop: entry 0 \"missing\" failed: /boot/missing.elf"));
+    assert_non_null(strstr(capture_out, "hop: booting entry 1 \"good\": /boot/k.elf\n"));
+    assert_non_null(strstr(capture_out, "protocol elf\n"));
 
     /* plain ELF64: long mode, RAX = multiboot2 magic, RBX = RDI = info */
     assert_int_equal(cpu.mode, HANDOFF_MODE_LONG);
@@ -322,7 +304,7 @@ static void test_default_first(void **state)
                  "entry=missing\nkernel=/boot/missing.elf\n"
                  "entry=good\nkernel=/boot/k.elf\ncmdline=direct\n");
     assert_int_equal(run_hop(&rc), 1);
-    assert_null(strstr(out, "booting entry 0"));
+    assert_null(strstr(capture_out, "booting entry 0"));
     static struct bootinfo got;
     struct hop_error err = { 0 };
     assert_int_equal(bootinfo_parse(&got, MB2_BOOTLOADER_MAGIC, cpu.rbx,
@@ -342,9 +324,9 @@ static void test_all_fail(void **state)
     assert_int_equal(run_hop(&rc), 0);
     assert_int_equal(jumps, 0);
     assert_int_equal(rc, HOP_EXIT_ERROR);
-    assert_non_null(strstr(out, "hop: no entry could be booted:\n"));
-    assert_non_null(strstr(out, "hop:   0 \"a\": /boot/missing.elf"));
-    assert_non_null(strstr(out, "hop:   1 \"b\": /boot/mod.bin"));
+    assert_non_null(strstr(capture_out, "hop: no entry could be booted:\n"));
+    assert_non_null(strstr(capture_out, "hop:   0 \"a\": /boot/missing.elf"));
+    assert_non_null(strstr(capture_out, "hop:   1 \"b\": /boot/mod.bin"));
 }
 
 /* A failed attempt gives back the memory it took: the live ranges after a
@@ -381,8 +363,8 @@ static void test_cmdline_error(void **state)
         fail_msg("jumped despite a command-line error");
     rc = hop_run(&S->bi, &S->pm, &machine);
     assert_int_equal(rc, HOP_EXIT_ERROR);
-    assert_non_null(strstr(out, "unknown flag 'bogus'"));
-    assert_true(strstr(out, "hop: memory map") < strstr(out, "unknown flag"));
+    assert_non_null(strstr(capture_out, "unknown flag 'bogus'"));
+    assert_true(strstr(capture_out, "hop: memory map") < strstr(capture_out, "unknown flag"));
 }
 
 /* Entry 0 is refused with reason (a substring of the failure line); entry
@@ -395,10 +377,10 @@ static void expect_refused_then_boot(const char *entry0, const char *reason)
              entry0);
     make_ramdisk(cfg);
     assert_int_equal(run_hop(&rc), 1);
-    const char *failed = strstr(out, "hop: entry 0 \"bad\" failed: ");
+    const char *failed = strstr(capture_out, "hop: entry 0 \"bad\" failed: ");
     if (!failed || !strstr(failed, reason) || strchr(failed, '\n') < strstr(failed, reason))
-        fail_msg("expected entry 0 to fail with \"%s\"; log:\n%s", reason, out);
-    assert_non_null(strstr(out, "hop: booting entry 1 \"good\""));
+        fail_msg("expected entry 0 to fail with \"%s\"; log:\n%s", reason, capture_out);
+    assert_non_null(strstr(capture_out, "hop: booting entry 1 \"good\""));
     assert_int_equal(cpu.entry, KERNEL_PADDR + KERNEL_ENTRY_OFF);
 }
 
@@ -413,8 +395,8 @@ static void test_entry_in_bss_refused(void **state)
 static void test_mb2_entry_outside_refused(void **state)
 {
     (void)state;
-    expect_refused_then_boot("kernel=/boot/mb2-out.bin",
-                             "/boot/mb2-out.bin: entry point 0x700000 (multiboot2) is not in "
+    expect_refused_then_boot("kernel=/boot/mb2-capture_out.bin",
+                             "/boot/mb2-capture_out.bin: entry point 0x700000 (multiboot2) is not in "
                              "the bytes loaded from the file (0x600000-0x601000)");
 }
 

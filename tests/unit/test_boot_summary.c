@@ -12,7 +12,7 @@
 
 #include "sim.c"
 #include "boot/summary.h"
-#include "console/console.h"
+#include "capture.h"
 
 #define KiB 1024ull
 #define MiB (1024ull * KiB)
@@ -23,25 +23,11 @@ static struct sim *S;
 static struct hop_error E;
 static struct boot_attempt A;
 static struct config_entry entry = { .title = "t", .kernel = "/boot/k.elf", .cmdline = "" };
-static char out[16384];
-static size_t out_len;
-
-static void capture(const char *s, size_t n)
-{
-    assert_true(out_len + n < sizeof(out));
-    memcpy(out + out_len, s, n);
-    out_len += n;
-    out[out_len] = '\0';
-}
 
 static int setup(void **state)
 {
     (void)state;
-    static bool added;
-    if (!added)
-        console_add_sink(capture);
-    added = true;
-    out_len = 0;
+    capture_start();
     S = sim_new();
     sim_reset(S);
     sim_window(S, 0, BASE, 1 * MiB);
@@ -70,8 +56,8 @@ static void plan_and_load(void)
 
 static void expect(const char *line)
 {
-    if (!strstr(out, line))
-        fail_msg("missing \"%s\" in:\n%s", line, out);
+    if (!strstr(capture_out, line))
+        fail_msg("missing \"%s\" in:\n%s", line, capture_out);
 }
 
 static void test_summary(void **state)
@@ -121,7 +107,7 @@ static void test_summary(void **state)
              (unsigned long long)A.k.control_addr);
     expect(line);
     /* one block: every line starts with "hop:" */
-    for (const char *l = out; *l; l = strchr(l, '\n') + 1)
+    for (const char *l = capture_out; *l; l = strchr(l, '\n') + 1)
         assert_memory_equal(l, "hop:", 4);
 }
 
@@ -137,7 +123,7 @@ static void test_many_segments(void **state)
     expect("in 64-bit long mode\n");
     expect("hop:   registers: all zero\n");
     expect("hop:   segment 15 ");
-    assert_null(strstr(out, "hop:   segment 16 "));
+    assert_null(strstr(capture_out, "hop:   segment 16 "));
     expect("hop:   ... and 4 more segment(s)\n");
 }
 

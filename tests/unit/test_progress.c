@@ -13,21 +13,12 @@
 #include "console/console.h"
 #include "parse/inflate.h"
 #include "console/progress.h"
+#include "capture.h"
 
 #define MIB (1ull << 20)
 #define CONSOLE_WIDTH 80 /* VGA text: a bar must never wrap */
 
-static char out[8192];
-static size_t out_len;
 static uint64_t now;
-
-static void capture(const char *s, size_t n)
-{
-    assert_true(out_len + n < sizeof(out));
-    memcpy(out + out_len, s, n);
-    out_len += n;
-    out[out_len] = '\0';
-}
 
 static uint64_t fake_clock(void)
 {
@@ -37,12 +28,7 @@ static uint64_t fake_clock(void)
 static int setup(void **state)
 {
     (void)state;
-    static bool added;
-    if (!added)
-        console_add_sink(capture);
-    added = true;
-    out_len = 0;
-    out[0] = '\0';
+    capture_start();
     now = 1000;
     progress_set_clock(fake_clock);
     return 0;
@@ -119,7 +105,7 @@ static void test_quick_work_draws_nothing(void **state)
         progress_update((uint64_t)i * MIB);
     }
     progress_end();
-    assert_int_equal(out_len, 0);
+    assert_int_equal(capture_len, 0);
 }
 
 /* Slow work: the first draw after the delay, then at most one per
@@ -134,15 +120,15 @@ static void test_slow_work_redraws_in_place(void **state)
         progress_update((uint64_t)i * MIB);
     }
     progress_end();
-    int draws = count(out, '\r');
+    int draws = count(capture_out, '\r');
     /* first at 260 ms, then every 200 ms up to 2000 ms: 9, plus the end */
     assert_int_equal(draws, 10);
-    assert_int_equal(count(out, '\n'), 1);
-    assert_int_equal(out[out_len - 1], '\n');
-    assert_non_null(strstr(out, "\rhop: inflating /boot/big"));
-    const char *last = strrchr(out, '\r');
+    assert_int_equal(count(capture_out, '\n'), 1);
+    assert_int_equal(capture_out[capture_len - 1], '\n');
+    assert_non_null(strstr(capture_out, "\rhop: inflating /boot/big"));
+    const char *last = strrchr(capture_out, '\r');
     assert_non_null(strstr(last, "100%  100.0/100.0 MiB\n"));
-    assert_non_null(strstr(out, " 13%")); /* the first draw, at 260 ms */
+    assert_non_null(strstr(capture_out, " 13%")); /* the first draw, at 260 ms */
 }
 
 /* A failure mid-way: the bar stays at what was done. */
@@ -153,7 +139,7 @@ static void test_end_after_failure(void **state)
     now += 1000;
     progress_update(3 * MIB);
     progress_end();
-    const char *last = strrchr(out, '\r');
+    const char *last = strrchr(capture_out, '\r');
     assert_non_null(strstr(last, " 30%    3.0/10.0 MiB\n"));
 }
 
@@ -165,10 +151,10 @@ static void test_add_and_nesting(void **state)
     progress_add(MIB);
     progress_add(10 * MIB); /* saturates */
     progress_begin("b", NULL, MIB); /* ends "a" first */
-    assert_non_null(strstr(out, "\rhop: a "));
-    assert_non_null(strstr(out, "100%    4.0/4.0 MiB\n"));
+    assert_non_null(strstr(capture_out, "\rhop: a "));
+    assert_non_null(strstr(capture_out, "100%    4.0/4.0 MiB\n"));
     progress_end();
-    assert_null(strstr(out, "hop: b ")); /* quick: nothing */
+    assert_null(strstr(capture_out, "hop: b ")); /* quick: nothing */
 }
 
 /* Without a clock (before the machine calibrated its timer; the host)
@@ -182,7 +168,7 @@ static void test_no_clock(void **state)
     progress_add(MIB);
     progress_end();
     progress_update(1); /* no bar: ignored */
-    assert_int_equal(out_len, 0);
+    assert_int_equal(capture_len, 0);
 }
 
 static uint64_t reported[4096];
@@ -218,12 +204,12 @@ static void test_inflate_reports_progress(void **state)
         gz_len += z.total_out;
         deflateEnd(&z);
     }
-    size_t out_len = 0;
+    size_t capture_len = 0;
     report_count = 0;
     inflate_progress = record;
-    assert_int_equal(gzip_inflate(gz, gz_len, back, 2 * half, &out_len, NULL), HOP_OK);
+    assert_int_equal(gzip_inflate(gz, gz_len, back, 2 * half, &capture_len, NULL), HOP_OK);
     inflate_progress = NULL;
-    assert_int_equal(out_len, 2 * half);
+    assert_int_equal(capture_len, 2 * half);
     assert_memory_equal(back, plain, 2 * half);
     assert_true(report_count > 10);
     for (size_t i = 1; i < report_count; i++)

@@ -19,6 +19,6 @@ def test_hop_chainloads_hop(tmp_path):
                   "--module", f"{inner}=ramdisk")
     assert run.rc == EXIT_PASS, run
     # The second hop says who loaded it and lists what it was given.
-    assert "loaded by hop 0.1 (multiboot2)" in run.out, run
+    assert "loaded by hop 0.1 (GRUB 2 compatible) (multiboot2)" in run.out, run
     assert 'module 0' in run.out and '"ramdisk"' in run.out, run
     assert 'demo: command line "from the second hop"' in run.out, run

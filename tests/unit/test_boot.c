@@ -19,6 +19,7 @@
 #include "hop.h"
 #include "capture.h"
 #include "exitcode.h"
+#include "version.h"
 #include "parse/elf.h"
 #include "parse/mbheader.h"
 #include "parse/multiboot.h"
@@ -277,7 +278,7 @@ static void test_fallback_then_boot(void **state)
     assert_int_equal(bootinfo_parse(&got, MB2_BOOTLOADER_MAGIC, cpu.rbx,
                                     &(struct phys_access){ sim_view, S }, &err), HOP_OK);
     assert_string_equal(got.cmdline, "hello world");
-    assert_string_equal(got.loader_name, "hop 0.1");
+    assert_string_equal(got.loader_name, HOP_LOADER_NAME);
     assert_int_equal(got.module_count, 1);
     assert_string_equal(got.modules[0].cmdline, "the module");
     assert_int_equal(got.modules[0].end - got.modules[0].start, sizeof(module_text) - 1);

@@ -142,6 +142,11 @@ static int bz_parts(struct bz_reader *r, size_t size, struct bzimage *out)
                          "bytes from 0x%zx) runs past the file end 0x%zx",
                          r->path, syssize,
                          (ull)syssize * BZ_SYSSIZE_UNIT, out->pm_offset, size);
+    if (out->pm_size > UINT32_MAX) /* init_size, a u32, must cover it */
+        return error_set(r->err, HOP_ERR_RANGE,
+                         "%s: syssize 0x%x: a protected-mode part of 0x%zx "
+                         "bytes does not fit in 4 GiB", r->path, syssize,
+                         out->pm_size);
     return HOP_OK;
 }
 
@@ -266,6 +271,24 @@ static int bz_placement(struct bz_reader *r, struct bzimage *out)
     return HOP_OK;
 }
 
+/* handover_offset (2.11+): the EFI handover entries xloadflags announce lie
+ * in the protected-mode part (boot.rst, "EFI Handover Protocol"). */
+static int bz_handover(struct bz_reader *r, struct bzimage *out)
+{
+    int rc = HOP_OK;
+
+    if (r->version >= BZ_PROTOCOL(2, 11))
+        BZ_READ(r, BZ_OFF_HANDOVER_OFFSET, uint32_t, "handover_offset",
+                out->handover_offset);
+    if (out->xloadflags & XLF_EFI_HANDOVER_32)
+        rc = bz_pm_range(r, out, "handover_offset (XLF_EFI_HANDOVER_32)",
+                         out->handover_offset, 1);
+    if (!rc && (out->xloadflags & XLF_EFI_HANDOVER_64))
+        rc = bz_pm_range(r, out, "handover_offset + 0x200 (XLF_EFI_HANDOVER_64)",
+                         (uint64_t)out->handover_offset + BZ_ENTRY64_OFFSET, 1);
+    return rc;
+}
+
 /* The entries and embedded structures the protected-mode part holds. */
 static int bz_entries(struct bz_reader *r, struct bzimage *out)
 {
@@ -293,21 +316,9 @@ static int bz_entries(struct bz_reader *r, struct bzimage *out)
             return rc;
     }
 
-    if (r->version >= BZ_PROTOCOL(2, 11))
-        BZ_READ(r, BZ_OFF_HANDOVER_OFFSET, uint32_t, "handover_offset",
-                out->handover_offset);
-    if (out->xloadflags & XLF_EFI_HANDOVER_32) {
-        rc = bz_pm_range(r, out, "handover_offset (XLF_EFI_HANDOVER_32)",
-                         out->handover_offset, 1);
-        if (rc)
-            return rc;
-    }
-    if (out->xloadflags & XLF_EFI_HANDOVER_64) {
-        rc = bz_pm_range(r, out, "handover_offset + 0x200 (XLF_EFI_HANDOVER_64)",
-                         (uint64_t)out->handover_offset + BZ_ENTRY64_OFFSET, 1);
-        if (rc)
-            return rc;
-    }
+    rc = bz_handover(r, out);
+    if (rc)
+        return rc;
 
     if (r->version >= BZ_PROTOCOL(2, 15))
         BZ_READ(r, BZ_OFF_KERNEL_INFO_OFFSET, uint32_t, "kernel_info_offset",

@@ -439,7 +439,9 @@ static void test_debian_vmlinuz(void **state)
     assert_true(bz.has_entry64);
     assert_true(bz.xloadflags & XLF_EFI_HANDOVER_64);
     assert_true(bz.header_size <= BZ_SETUP_HEADER_MAX_SIZE);
-    assert_int_equal(bz.pm_offset + bz.pm_size, (size_t)size);
+    /* Debian signs its kernels: the PE signature follows the syssize bytes. */
+    assert_true(bz.pm_offset + bz.pm_size <= (size_t)size);
+    assert_true(bz.payload_length != 0);
     assert_true(bz.kernel_info_offset != 0);
     free(data);
 }

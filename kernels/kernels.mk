@@ -98,6 +98,10 @@ kernels: $(TK_BUILD)/elf64.elf
 #   linuxcheck.bzimage        64-bit entry, relocatable, pref_address 16 MiB
 #   linuxcheck-fixed.bzimage  64-bit entry, not relocatable, runs at 1 MiB
 #   linuxcheck32.bzimage      32-bit entry only (no XLF_KERNEL_64), at 1 MiB
+# and two that only QEMU's -kernel can use, whose setup moves linuxcheck's
+# protected-mode part before entering it, as a relocating loader would:
+#   linuxcheck-moved.bzimage       to 16 MiB: passes
+#   linuxcheck-misaligned.bzimage  to 16 MiB + 2 KiB: the kernel must FAIL
 # The x86_64 part is position-independent: linked at two bases, and the two
 # flat images must be identical.
 LC_DIR      := $(TK_DIR)/linuxcheck
@@ -150,4 +154,14 @@ $(LC_BUILD)/pm-%.bin: $(LC_BUILD)/pm-%.elf
 $(TK_BUILD)/%.bzimage: $(LC_DIR)/setup.asm $(LC_DIR)/linuxcheck.inc $(LC_BUILD)/pm-%.bin
 	$(call say,NASM,$@)$(NASM) -f bin $(LC_NASM_FLAGS) -DLC_PM_BIN='"$(LC_BUILD)/pm-$*.bin"' $< -o $@
 
-kernels: $(patsubst %,$(TK_BUILD)/%.bzimage,$(LC_VARIANTS))
+LC_MOVED    := linuxcheck-moved linuxcheck-misaligned
+LC_MOVE_linuxcheck-moved      := 0x1000000
+LC_MOVE_linuxcheck-misaligned := 0x1000800
+
+$(patsubst %,$(TK_BUILD)/%.bzimage,$(LC_MOVED)): $(TK_BUILD)/%.bzimage: $(LC_DIR)/setup.asm \
+		$(LC_DIR)/linuxcheck.inc $(LC_BUILD)/pm-linuxcheck.bin
+	$(call say,NASM,$@)$(NASM) -f bin -I$(LC_DIR)/ -DLC_INIT_EXTRA=$(LC_INIT_EXTRA) \
+		$(LC_DEFS_linuxcheck) -DLC_MOVE_TO=$(LC_MOVE_$*) \
+		-DLC_PM_BIN='"$(LC_BUILD)/pm-linuxcheck.bin"' $< -o $@
+
+kernels: $(patsubst %,$(TK_BUILD)/%.bzimage,$(LC_VARIANTS) $(LC_MOVED))

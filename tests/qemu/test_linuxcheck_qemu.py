@@ -20,11 +20,14 @@ QEMU_PASS = (0 << 1) | 1
 LOAD_ADDRESS = 0x100000  # where QEMU's loader puts the protected-mode part
 E820_RAM = 1
 
-# variant -> (entry bits, relocatable, pref_address)
+# variant -> (entry bits, relocatable, pref_address, where it runs).
+# linuxcheck-moved's setup moves the protected-mode part to 16 MiB itself, as
+# a relocating loader would (kernels/kernels.mk).
 VARIANTS = {
-    "linuxcheck": (64, 1, 0x1000000),
-    "linuxcheck-fixed": (64, 0, 0x100000),
-    "linuxcheck32": (32, 0, 0x100000),
+    "linuxcheck": (64, 1, 0x1000000, LOAD_ADDRESS),
+    "linuxcheck-fixed": (64, 0, 0x100000, LOAD_ADDRESS),
+    "linuxcheck32": (32, 0, 0x100000, LOAD_ADDRESS),
+    "linuxcheck-moved": (64, 1, 0x1000000, 0x1000000),
 }
 
 
@@ -49,7 +52,7 @@ def field(out, pattern):
 
 @pytest.mark.parametrize("name", sorted(VARIANTS))
 def test_linuxcheck_under_qemu_loader(name, tmp_path):
-    bits, relocatable, pref = VARIANTS[name]
+    bits, relocatable, pref, runs_at = VARIANTS[name]
     initrd = tmp_path / "initrd.bin"
     data = os.urandom(12345)
     initrd.write_bytes(data)
@@ -63,8 +66,8 @@ def test_linuxcheck_under_qemu_loader(name, tmp_path):
         out, r"^linuxcheck: entry (\d+) at 0x([0-9a-f]+), loaded at 0x([0-9a-f]+), "
              r"boot_params 0x([0-9a-f]+)$")
     assert int(entry_bits) == bits
-    assert int(base, 16) == LOAD_ADDRESS
-    assert int(entry, 16) == LOAD_ADDRESS + (0x200 if bits == 64 else 0)
+    assert int(base, 16) == runs_at
+    assert int(entry, 16) == runs_at + (0x200 if bits == 64 else 0)
     rel, pref_addr = field(out, r"^linuxcheck: relocatable (\d), pref_address 0x([0-9a-f]+),")
     assert (int(rel), int(pref_addr, 16)) == (relocatable, pref)
     mode, paging = field(out, r"^linuxcheck: mode (\w+), paging (\w+), IF 0, cs 0x10 ds 0x18 "
@@ -92,3 +95,11 @@ def test_linuxcheck_without_initrd():
     assert "linuxcheck: initrd none" in out, out
     assert 'linuxcheck: cmdline ""' in out, out
     assert rc == QEMU_PASS, out
+
+
+def test_linuxcheck_catches_misaligned_load():
+    """The checks judge: moved to 16 MiB + 2 KiB, below min_alignment."""
+    rc, out = boot("linuxcheck-misaligned", "x")
+    assert "tk: FAIL loaded at 0x1000800, not aligned to min_alignment 2^12" in out, out
+    assert re.search(r"^tk: \d+ checks, 1 failed: FAIL$", out, re.M), out
+    assert rc == (1 << 1) | 1, out

@@ -37,6 +37,7 @@ BIOS_E820        equ 0xe820
 HDR_START        equ 0x1f1
 HDR_JUMP_BASE    equ 0x202
 HDR_CODE32_START equ 0x214
+HDR_SYSSIZE      equ 0x1f4
 
 CR0_PE           equ 1 << 0
 CR0_PG           equ 1 << 31
@@ -178,6 +179,20 @@ pm32:
     lea esi, [ebx + msg_enter]
     call puts32
     lea esi, [ebx + LC_BP_OFF]           ; ESI = boot_params from here on
+%ifdef LC_MOVE_TO
+    ; Test-only variants: act as a relocating loader would, moving the
+    ; protected-mode part from where QEMU put it to LC_MOVE_TO (which must
+    ; not overlap it) and saying so in code32_start (boot.rst, field
+    ; relocatable_kernel: "the boot loader must set the code32_start field").
+    push esi
+    mov ecx, [esi + HDR_SYSSIZE]
+    shl ecx, 4
+    mov edi, LC_MOVE_TO
+    mov esi, [esi + HDR_CODE32_START]
+    rep movsb
+    pop esi
+    mov dword [esi + HDR_CODE32_START], LC_MOVE_TO
+%endif
 %if LC_KERNEL64
     ; identity map of [0, 4 GiB) with 2 MiB pages: PML4 -> PDPT -> 4 PDs
     lea edi, [ebx + LC_PT_OFF]

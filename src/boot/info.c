@@ -57,6 +57,10 @@ static const struct handoff_input *handoff_input(struct boot_attempt *a)
     }
     in->has_load_base = a->has_load_base;
     in->load_base = a->load_base;
+    if (a->kernel.is_bzimage) {
+        in->linux_bzimage = &a->kernel.bz;
+        in->linux_load_addr = a->has_load_base ? a->load_base : a->kernel.bz_layout.load_addr;
+    }
     in->has_initrd = a->has_initrd;
     in->initrd_index = a->initrd_index;
     /* hop's leftovers the kernel starts on: the trampoline, its page tables,

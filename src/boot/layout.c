@@ -34,6 +34,22 @@ static bool choose_base(const struct boot_attempt *a, const struct proto_reloc *
                            base);
 }
 
+/* The kernel's preferred base, when the image lies there in one usable
+ * region, inside the window, touching nothing live. */
+static bool preferred_fits(const struct boot_attempt *a, const struct proto_reloc *r,
+                           uint64_t size)
+{
+    paddr_t b = r->preferred, end;
+    if (!r->has_preferred || ADD_OVERFLOWS(b, size, &end) || b < r->min || end - 1 > r->max ||
+        (r->align > 1 && b % r->align))
+        return false;
+    const struct bootinfo *bi = a->env->bi;
+    for (size_t i = 0; i < bi->map_count; i++)
+        if (bi->map[i].type == MEM_USABLE && bi->map[i].start <= b && end <= bi->map[i].end)
+            return !physmem_find_live(a->env->pm, b, end);
+    return false;
+}
+
 /* A relocatable kernel: the whole image slides to a base hop chooses by the
  * kernel's preference; the entry slides with it and the info says where. */
 static int relocate_image(struct boot_attempt *a, paddr_t span_start, uint64_t span_size,
@@ -44,8 +60,10 @@ static int relocate_image(struct boot_attempt *a, paddr_t span_start, uint64_t s
     *slide = 0;
     if (!a->proto->relocation || !a->proto->relocation(&a->kernel, &r))
         return HOP_OK;
-    if (!choose_base(a, &r, span_size, true, &base) &&
-        !choose_base(a, &r, span_size, false, &base))
+    if (preferred_fits(a, &r, span_size))
+        base = r.preferred;
+    else if (!choose_base(a, &r, span_size, true, &base) &&
+             !choose_base(a, &r, span_size, false, &base))
         return error_set(err, HOP_ERR_NOMEM,
                          "%s: no usable 0x%llx bytes for the relocatable image in [0x%llx, "
                          "0x%llx]", a->entry->kernel, (unsigned long long)span_size,
@@ -122,17 +140,21 @@ int boot_add_kernel(struct boot_attempt *a, struct hop_error *err)
                          k->path);
     paddr_t start = l ? l->load_addr : k->elf.paddr_min;
     paddr_t end = l ? l->mem_end : k->elf.paddr_end;
-    if ((rc = relocate_image(a, start, end - start, &slide, err)))
+    uint64_t workspace = a->proto->workspace ? a->proto->workspace(k) : 0;
+    if ((rc = relocate_image(a, start, MAX(end - start, workspace), &slide, err)))
         return rc;
     a->entry_paddr += (uint64_t)slide;
     rc = add_segments(a, slide, err);
+    if (!rc && workspace > end - start)
+        rc = kimage_add_reserved(&a->k, end + (uint64_t)slide, start + (uint64_t)slide + workspace,
+                                 k->path, err);
     return rc ? rc : check_entry(a, err);
 }
 
 /* One module: a placed copy, page-aligned below 4 GiB, or left where the
  * loader put it when that is already suitable. */
 static int add_module(struct boot_attempt *a, const char *path, const char *cmdline,
-                      struct hop_error *err)
+                      paddr_t max_end, struct hop_error *err)
 {
     struct boot_attempt_module *m = &a->modules[a->module_count];
     int rc = ramdisk_open_file(a->env->rd, path, &m->file, err);
@@ -142,7 +164,7 @@ static int add_module(struct boot_attempt *a, const char *path, const char *cmdl
     struct kimage_place_req req = {
         .size = ALIGN_UP((uint64_t)m->file.size, PAGE_SIZE),
         .align = PAGE_SIZE,
-        .max_end = MODULE_LIMIT,
+        .max_end = max_end,
         .src = boot_paddr_of(a, m->file.data),
         .filesz = m->file.size,
         .flags = KIMAGE_PLACE_KEEP,
@@ -169,8 +191,9 @@ static int one_initrd(struct boot_attempt *a, struct hop_error *err)
                          e->module_count, e->modules[keep].path);
     const char *path = e->initrd ? e->initrd : e->module_count ? e->modules[0].path : NULL;
     const char *cmdline = e->initrd ? "" : e->module_count ? e->modules[0].cmdline : "";
+    paddr_t limit = a->proto->initrd_limit ? a->proto->initrd_limit(&a->kernel) : MODULE_LIMIT;
     a->has_initrd = path != NULL;
-    return path ? add_module(a, path, cmdline, err) : HOP_OK;
+    return path ? add_module(a, path, cmdline, MIN(limit, (paddr_t)MODULE_LIMIT), err) : HOP_OK;
 }
 
 /* The entry's files as the protocol takes them (enum proto_files): every
@@ -185,14 +208,14 @@ int boot_add_modules(struct boot_attempt *a, struct hop_error *err)
         return one_initrd(a, err);
     if (e->initrd && a->proto->files == PROTO_FILES_INITRD_FIRST) {
         a->has_initrd = true;
-        rc = add_module(a, e->initrd, "", err);
+        rc = add_module(a, e->initrd, "", MODULE_LIMIT, err);
     }
     for (size_t i = 0; i < e->module_count && !rc; i++)
-        rc = add_module(a, e->modules[i].path, e->modules[i].cmdline, err);
+        rc = add_module(a, e->modules[i].path, e->modules[i].cmdline, MODULE_LIMIT, err);
     if (!rc && e->initrd && a->proto->files == PROTO_FILES_MODULES) {
         a->has_initrd = true;
         a->initrd_index = a->module_count;
-        rc = add_module(a, e->initrd, "", err);
+        rc = add_module(a, e->initrd, "", MODULE_LIMIT, err);
     }
     if (!e->initrd)
         a->has_initrd = a->module_count == 1; /* the only module: Linux under PVH's initrd */

@@ -7,7 +7,9 @@
 
 static const char *summary_mode(enum handoff_cpu_mode mode)
 {
-    return mode == HANDOFF_MODE_LONG ? "64-bit long mode" : "32-bit protected mode, paging off";
+    return mode == HANDOFF_MODE_LONG      ? "64-bit long mode"
+           : mode == HANDOFF_MODE_LINUX32 ? "32-bit protected mode, paging off, CS 0x10"
+                                          : "32-bit protected mode, paging off";
 }
 
 /* The registers the protocol sets, the zero ones left out. */
@@ -80,6 +82,15 @@ static void summary_placed(const struct boot_attempt *a)
     }
 }
 
+/* Kernel workspaces: the kernel's after the jump, nothing of hop's there. */
+static void summary_reserved(const struct kimage *k)
+{
+    for (size_t i = 0; i < k->reserved_count; i++)
+        kprintf("hop:   workspace 0x%llx-0x%llx %llu bytes, the kernel's (not written)\n",
+                (unsigned long long)k->reserved[i].start, (unsigned long long)k->reserved[i].end,
+                (unsigned long long)(k->reserved[i].end - k->reserved[i].start));
+}
+
 static void summary_stats(const struct kimage *k)
 {
     const struct kimage_stats *s = &k->stats;
@@ -100,5 +111,6 @@ void boot_print_summary(const struct boot_attempt *a, const struct handoff_cpu *
     summary_registers(h);
     summary_segments(&a->k);
     summary_placed(a);
+    summary_reserved(&a->k);
     summary_stats(&a->k);
 }

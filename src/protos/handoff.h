@@ -16,6 +16,7 @@
 #define HOP_PROTOS_HANDOFF_H
 
 #include "parse/bootinfo.h"
+#include "parse/bzimage.h"
 #include "lib/error.h"
 #include "lib/types.h"
 #include "parse/mbheader.h"
@@ -69,6 +70,11 @@ struct handoff_input {
     /* multiboot2 relocatable kernels: the base hop chose (tag 21). */
     bool has_load_base;
     paddr_t load_base;
+
+    /* Linux from a bzImage: its setup header, copied into boot_params, and
+     * where its protected-mode part was loaded; NULL for a vmlinux. */
+    const struct bzimage *linux_bzimage;
+    paddr_t linux_load_addr;
 };
 
 /* ==========================================================================

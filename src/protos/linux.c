@@ -308,16 +308,33 @@ static bool linux_rsdp_in_block(const struct handoff_input *in)
     return !in->rsdp_addr && handoff_rsdp_copy(in->bi, &copy, &len);
 }
 
+/* A bzImage's own setup header, copied as boot.rst says ("the setup header
+ * ... is loaded into boot_params"), then the loader's fields on top:
+ * where the protected-mode part went (code32_start), and the rest as for a
+ * vmlinux but for what the header itself says (version, cmdline_size). */
+static void linux_put_bzimage_header(struct handoff_buf *b, size_t bp,
+                                     const struct handoff_input *in)
+{
+    const struct bzimage *bz = in->linux_bzimage;
+    hbuf_write(b, bp + offsetof(BP, hdr), bz->header,
+               MIN(bz->header_size, sizeof(struct linux_setup_header)));
+    HBUF_SET(b, bp, BP, hdr.code32_start, lo32(in->linux_load_addr));
+}
+
 static void linux_put_header(struct handoff_buf *b, size_t bp, const struct handoff_input *in,
                              paddr_t cmdline, paddr_t setup_data)
 {
-    HBUF_SET(b, bp, BP, hdr.root_flags, LINUX_ROOT_RDONLY);
-    HBUF_SET(b, bp, BP, hdr.boot_flag, LINUX_BOOT_FLAG);
-    HBUF_SET(b, bp, BP, hdr.header, LINUX_HEADER_MAGIC);
-    HBUF_SET(b, bp, BP, hdr.version, LINUX_PROTOCOL_VERSION);
+    if (in->linux_bzimage) {
+        linux_put_bzimage_header(b, bp, in);
+    } else {
+        HBUF_SET(b, bp, BP, hdr.root_flags, LINUX_ROOT_RDONLY);
+        HBUF_SET(b, bp, BP, hdr.boot_flag, LINUX_BOOT_FLAG);
+        HBUF_SET(b, bp, BP, hdr.header, LINUX_HEADER_MAGIC);
+        HBUF_SET(b, bp, BP, hdr.version, LINUX_PROTOCOL_VERSION);
+        HBUF_SET(b, bp, BP, hdr.loadflags, LINUX_LOADED_HIGH);
+        HBUF_SET(b, bp, BP, hdr.cmdline_size, LINUX_CMDLINE_MAX);
+    }
     HBUF_SET(b, bp, BP, hdr.type_of_loader, LINUX_LOADER_UNDEFINED);
-    HBUF_SET(b, bp, BP, hdr.loadflags, LINUX_LOADED_HIGH);
-    HBUF_SET(b, bp, BP, hdr.cmdline_size, LINUX_CMDLINE_MAX);
     HBUF_SET(b, bp, BP, hdr.hardware_subarch, LINUX_SUBARCH_PC);
     HBUF_SET(b, bp, BP, hdr.cmd_line_ptr, lo32(cmdline));
     HBUF_SET(b, bp, BP, ext_cmd_line_ptr, hi32(cmdline));
@@ -367,6 +384,10 @@ static int linux_check_input(const struct handoff_input *in, struct hop_error *e
     if (len > LINUX_CMDLINE_MAX)
         return error_set(err, HOP_ERR_RANGE, LINUX_PROTO ": command line of %zu bytes; "
                          "x86 Linux reads at most %u", len, LINUX_CMDLINE_MAX);
+    if (in->linux_bzimage && len > in->linux_bzimage->cmdline_size)
+        return error_set(err, HOP_ERR_RANGE, LINUX_PROTO ": command line of %zu bytes; the "
+                         "kernel's cmdline_size (0x238) is %u", len,
+                         in->linux_bzimage->cmdline_size);
     return linux_screen(in->bi, &si, err);
 }
 
@@ -431,4 +452,97 @@ const struct proto proto_linux = {
     .info = &handoff_linux,
     .info_align = PAGE_SIZE, /* boot_params: the "zero page" */
     .enter = linux_enter,
+};
+
+/* ==========================================================================
+ * The descriptor for a bzImage (boot.rst, "64-bit Boot Protocol" and
+ * "32-bit Boot Protocol"): the protected-mode part loaded where the header
+ * says, init_size bytes kept for it, boot_params from its own header.
+ * ========================================================================== */
+
+#define LINUX_4GIB (4ull << 30)
+
+static bool bzimage_detect(const struct proto_kernel *k)
+{
+    return k->is_bzimage;
+}
+
+static int bzimage_check_kernel(const struct proto_kernel *k, struct hop_error *err)
+{
+    if (!k->is_bzimage)
+        return error_set(err, HOP_ERR_UNSUPPORTED, "%s: protocol linux asked for, but the "
+                         "kernel is neither a bzImage nor a vmlinux", k->path);
+    return HOP_OK;
+}
+
+/* The protected-mode part and the init_size bytes after its start. */
+static const struct mb_load_layout *bzimage_load_layout(const struct proto_kernel *k)
+{
+    return &k->bz_layout;
+}
+
+/* A relocatable kernel goes anywhere aligned to kernel_alignment, its
+ * pref_address first; below 4 GiB unless XLF_CAN_BE_LOADED_ABOVE_4G. */
+static bool bzimage_relocation(const struct proto_kernel *k, struct proto_reloc *r)
+{
+    const struct bzimage *bz = &k->bz;
+    if (!bz->relocatable)
+        return false;
+    bool above_4g = bz->xloadflags & XLF_CAN_BE_LOADED_ABOVE_4G;
+    *r = (struct proto_reloc){ .min = BZ_LOAD_ADDRESS_DEFAULT,
+                               .max = above_4g ? UINT64_MAX : LINUX_4GIB - 1,
+                               .align = bz->kernel_alignment ? bz->kernel_alignment : 1,
+                               .has_preferred = true, .preferred = bz->pref_address };
+    return true;
+}
+
+/* init_size: the memory the kernel decompresses itself into, from its
+ * load address (boot.rst, "init_size"). */
+static uint64_t bzimage_workspace(const struct proto_kernel *k)
+{
+    return k->bz.init_size;
+}
+
+/* 64-bit entry at the start + 0x200 when XLF_KERNEL_64, else the 32-bit
+ * entry at the start (code32_start). */
+static int bzimage_entry(const struct proto_kernel *k, paddr_t *entry, struct hop_error *err)
+{
+    (void)err;
+    *entry = k->bz_layout.load_addr + (k->bz.has_entry64 ? k->bz.entry64_offset : 0);
+    return HOP_OK;
+}
+
+/* initrd_addr_max is the last byte the initrd may occupy. */
+static paddr_t bzimage_initrd_limit(const struct proto_kernel *k)
+{
+    if (k->bz.xloadflags & XLF_CAN_BE_LOADED_ABOVE_4G)
+        return UINT64_MAX;
+    return (paddr_t)k->bz.initrd_addr_max + 1;
+}
+
+/* 64-bit: long mode on an identity map, RSI = boot_params.  32-bit:
+ * protected mode, paging off, ESI = boot_params, EBP = EDI = EBX = 0, and
+ * CS = __BOOT_CS (0x10), DS = ES = SS = __BOOT_DS (0x18), flat. */
+static void bzimage_enter(const struct proto_kernel *k, paddr_t entry, paddr_t info,
+                          struct handoff_cpu *cpu)
+{
+    *cpu = (struct handoff_cpu){
+        .mode = k->bz.has_entry64 ? HANDOFF_MODE_LONG : HANDOFF_MODE_LINUX32,
+        .entry = entry, .rsi = info, .protocol = proto_linux_bzimage.name };
+}
+
+const struct proto proto_linux_bzimage = {
+    .name = "linux",
+    .id = CONFIG_PROTO_LINUX,
+    .detect = bzimage_detect,
+    .check_kernel = bzimage_check_kernel,
+    .load_layout = bzimage_load_layout,
+    .relocation = bzimage_relocation,
+    .workspace = bzimage_workspace,
+    .entry = bzimage_entry,
+    .files = PROTO_FILES_ONE_INITRD,
+    .initrd_limit = bzimage_initrd_limit,
+    .info = &handoff_linux,
+    .info_align = PAGE_SIZE, /* boot_params: the "zero page" */
+    .enter = bzimage_enter,
 };

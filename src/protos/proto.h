@@ -11,6 +11,7 @@
 
 #include "lib/error.h"
 #include "lib/types.h"
+#include "parse/bzimage.h"
 #include "parse/config.h"
 #include "parse/elf.h"
 #include "parse/mbheader.h"
@@ -26,11 +27,15 @@ struct proto_kernel {
     bool has_mb1, has_mb2; /* the headers were found (and are valid) */
     struct mb1_header mb1;
     struct mb2_header mb2;
+    bool is_bzimage;  /* a Linux setup header was found (and is valid) */
+    struct bzimage bz;
+    struct mb_load_layout bz_layout; /* the protected-mode part at its address */
 };
 
 enum handoff_cpu_mode {
-    HANDOFF_MODE_PROT32, /* 32-bit protected mode, paging off */
-    HANDOFF_MODE_LONG,   /* 64-bit mode on the trampoline's identity map */
+    HANDOFF_MODE_PROT32,  /* 32-bit protected mode, paging off */
+    HANDOFF_MODE_LONG,    /* 64-bit mode on the trampoline's identity map */
+    HANDOFF_MODE_LINUX32, /* PROT32 with Linux's segments: CS = 0x10 (32-bit code) */
 };
 
 /* The CPU state the kernel is entered with. */
@@ -41,12 +46,14 @@ struct handoff_cpu {
     const char *protocol; /* for the summary */
 };
 
-/* A relocatable image: it may be loaded at any base in [min, max] (the base,
- * inclusive) aligned to align, the whole image sliding together. */
+/* A relocatable image: it may lie anywhere in the window [min, max] (both
+ * inclusive) at a base aligned to align, the whole image sliding together. */
 struct proto_reloc {
     paddr_t min, max;
     uint64_t align;    /* a power of two; 1 when the kernel does not care */
     bool prefer_high;  /* the highest base that fits, else the lowest */
+    bool has_preferred; /* try this base first (a bzImage's pref_address) */
+    paddr_t preferred;
 };
 
 /* Every file an entry names reaches the kernel, or the entry fails naming
@@ -72,6 +79,10 @@ struct proto {
     const struct mb_load_layout *(*load_layout)(const struct proto_kernel *k);
     /* True, with *r, when the image may be loaded elsewhere; NULL: never. */
     bool (*relocation)(const struct proto_kernel *k, struct proto_reloc *r);
+    /* Bytes from the image's start that the kernel claims as its workspace
+     * after the jump (Linux's init_size), kept clear of everything hop
+     * places but neither copied nor zeroed; NULL: none. */
+    uint64_t (*workspace)(const struct proto_kernel *k);
     /* The entry point before any slide; NULL: the ELF entry (proto_elf_entry). */
     int (*entry)(const struct proto_kernel *k, paddr_t *entry, struct hop_error *err);
     /* Refuses, naming it, what the kernel's header demands and hop cannot
@@ -82,8 +93,10 @@ struct proto {
      * 9); NULL: never. */
     bool (*wants_elf_sections)(const struct proto_kernel *k);
 
-    /* How the entry's files (module= lines, initrd=) reach the kernel. */
+    /* How the entry's files (module= lines, initrd=) reach the kernel, and
+     * the end (exclusive) of where the initrd may lie; NULL: 4 GiB. */
     enum proto_files files;
+    paddr_t (*initrd_limit)(const struct proto_kernel *k);
 
     /* The info block: how it is built, and its alignment (its limit is the
      * builder's). */
@@ -96,13 +109,16 @@ struct proto {
 };
 
 extern const struct proto proto_multiboot2, proto_multiboot1, proto_pvh, proto_linux,
-    proto_elf;
+    proto_linux_bzimage, proto_elf;
 
-/* The descriptor for a configured protocol; NULL for CONFIG_PROTO_AUTO. */
-const struct proto *proto_by_id(enum config_protocol id);
+/* The descriptor for a configured protocol, for this kernel where a protocol
+ * has more than one (Linux: a bzImage or a vmlinux); NULL for
+ * CONFIG_PROTO_AUTO. */
+const struct proto *proto_by_id(enum config_protocol id, const struct proto_kernel *k);
 
 /* protocol=auto: the first protocol whose mark the file carries, in the
- * order multiboot2, multiboot1, PVH note, Linux notes, plain ELF. */
+ * order Linux setup header, multiboot2, multiboot1, PVH note, Linux notes,
+ * plain ELF. */
 const struct proto *proto_detect(const struct proto_kernel *k);
 
 /* e_entry through the ELF's virtual->physical rule (the segment holding it

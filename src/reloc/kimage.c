@@ -161,6 +161,48 @@ int kimage_add_fixed(struct kimage *k, paddr_t dst, paddr_t src, uint64_t filesz
     return rc;
 }
 
+int kimage_add_reserved(struct kimage *k, paddr_t start, paddr_t end, const char *name,
+                        struct hop_error *err)
+{
+    paddr_t at;
+    uint32_t type;
+    size_t i;
+    name = name ? name : "?";
+    int rc = kimage_check_adding(k, name, err);
+    if (rc)
+        return rc;
+    if (start >= end)
+        return error_set(err, HOP_ERR_INVALID, "%s: empty workspace 0x%llx-0x%llx", name,
+                         (unsigned long long)start, (unsigned long long)end);
+    if (kimage_find_unusable(k->bi, start, end, &at, &type))
+        return error_set(err, HOP_ERR_RANGE, "%s: workspace 0x%llx-0x%llx is not usable RAM "
+                         "(%s at 0x%llx)", name, (unsigned long long)start,
+                         (unsigned long long)end, type ? mem_type_name(type) : "no memory",
+                         (unsigned long long)at);
+    if (kimage_reserved_overlap(k, start, end, &i))
+        return error_set(err, HOP_ERR_OVERLAP, "%s: workspace 0x%llx-0x%llx overlaps %s's",
+                         name, (unsigned long long)start, (unsigned long long)end,
+                         k->reserved[i].name);
+    if (k->reserved_count == KIMAGE_MAX_RESERVED)
+        return error_set(err, HOP_ERR_LIMIT, "%s: more than %d workspaces", name,
+                         KIMAGE_MAX_RESERVED);
+    for (i = k->reserved_count; i > 0 && k->reserved[i - 1].start > start; i--)
+        k->reserved[i] = k->reserved[i - 1];
+    k->reserved[i] = (struct kimage_reserved){ start, end, name };
+    k->reserved_count++;
+    return HOP_OK;
+}
+
+bool kimage_reserved_overlap(const struct kimage *k, paddr_t start, paddr_t end, size_t *index)
+{
+    for (size_t i = 0; i < k->reserved_count; i++)
+        if (k->reserved[i].start < end && start < k->reserved[i].end) {
+            *index = i;
+            return true;
+        }
+    return false;
+}
+
 int kimage_add_placed(struct kimage *k, const struct kimage_place_req *req, size_t *index,
                       struct hop_error *err)
 {

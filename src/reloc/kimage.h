@@ -34,6 +34,7 @@
 #define KIMAGE_MAX_SCRATCH 32        /* planner scratch blocks (a plan makes ~16 requests) */
 #define KIMAGE_MAX_ALLOCS 96         /* record of everything kimage allocated */
 #define KIMAGE_CONTROL_LIMIT (4ull << 30) /* the control area lies below 4 GiB */
+#define KIMAGE_MAX_RESERVED 4        /* kernel workspaces (Linux's init_size) */
 
 /* A segment whose bytes must end at [dst, dst+memsz): filesz bytes from src
  * (anywhere in live memory, any alignment), then memsz - filesz zero bytes. */
@@ -122,6 +123,13 @@ struct kimage {
     struct kimage_placed placed[KIMAGE_MAX_PLACED];
     size_t placed_count;
 
+    /* Kernel workspaces, sorted and disjoint: [start, end) as key, val. */
+    struct kimage_reserved {
+        uint64_t start, end;
+        const char *name;
+    } reserved[KIMAGE_MAX_RESERVED];
+    size_t reserved_count;
+
     uint64_t control_size, control_align;
 
     /* Set by kimage_plan. */
@@ -167,6 +175,17 @@ int kimage_add_placed(struct kimage *k, const struct kimage_place_req *req, size
  * placed below 4 GiB with the op list right after them (align: a power of
  * two; the area is at least page aligned). */
 int kimage_set_control(struct kimage *k, uint64_t size, uint64_t align, struct hop_error *err);
+
+/* Memory the kernel claims after the jump without hop writing it (Linux
+ * decompresses itself into init_size bytes from its load address): usable
+ * RAM, and nothing hop places or leaves behind (placed items, kept
+ * modules, bounce buffers, the control area) lies there.  Fixed
+ * destinations may (the kernel's own image starts it). */
+int kimage_add_reserved(struct kimage *k, paddr_t start, paddr_t end, const char *name,
+                        struct hop_error *err);
+
+/* Whether [start, end) overlaps a workspace; *index is then the lowest. */
+bool kimage_reserved_overlap(const struct kimage *k, paddr_t start, paddr_t end, size_t *index);
 
 /* Plans everything (docs/relocation.md).  Afterwards k->placed[].addr,
  * control_addr, ops_addr, the fixed segments' flags and digests and k->stats

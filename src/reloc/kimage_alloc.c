@@ -132,14 +132,21 @@ static bool kimage_span_hit(const struct reloc_pair *spans, size_t n, paddr_t st
 }
 
 /* A fit_collision_fn (ctx: the plan): whether [start, end) collides with a
- * live range, a destination or a source; *hit spans the lowest start and
- * the highest end among those it reports. */
+ * live range, a destination, a source or a kernel workspace; *hit spans the
+ * lowest start and the highest end among those it reports. */
 static bool kimage_collides(const void *ctx, paddr_t start, paddr_t end, struct fit_range *hit)
 {
     const struct reloc_plan *rp = ctx;
+    size_t i;
     bool busy = physmem_live_hit(rp->k->pm, start, end, hit);
     busy = kimage_span_hit(rp->dests, rp->seg_count, start, end, busy, hit);
-    return kimage_span_hit(rp->touch, rp->touch_count, start, end, busy, hit);
+    busy = kimage_span_hit(rp->touch, rp->touch_count, start, end, busy, hit);
+    if (!kimage_reserved_overlap(rp->k, start, end, &i))
+        return busy;
+    const struct kimage_reserved *r = &rp->k->reserved[i];
+    *hit = busy ? (struct fit_range){ MIN(hit->start, r->start), MAX(hit->end, r->end) }
+                : (struct fit_range){ r->start, r->end };
+    return true;
 }
 
 int kimage_alloc_free(struct reloc_plan *rp, uint64_t size, uint64_t align, paddr_t limit,

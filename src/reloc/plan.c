@@ -133,13 +133,14 @@ static int reloc_choose_direct(struct reloc_plan *rp)
 }
 
 /* A kept item must be exactly its source, aligned, low enough, and out of
- * every fixed destination's way. */
+ * every fixed destination's and kernel workspace's way. */
 static bool reloc_can_stay(const struct reloc_plan *rp, const struct kimage_place_req *r)
 {
     size_t hit;
     return (r->flags & KIMAGE_PLACE_KEEP) && r->filesz == r->size && r->src % r->align == 0 &&
            r->src <= r->max_end - r->size &&
-           !reloc_spans_overlap(rp->dests, rp->seg_count, r->src, r->src + r->size, &hit);
+           !reloc_spans_overlap(rp->dests, rp->seg_count, r->src, r->src + r->size, &hit) &&
+           !kimage_reserved_overlap(rp->k, r->src, r->src + r->size, &hit);
 }
 
 /* Step 4. */

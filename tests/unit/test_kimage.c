@@ -450,6 +450,57 @@ static void test_placed_items(void **state)
     }
 }
 
+/* A kernel workspace (Linux's init_size): a module kept where the loader
+ * put it inside it is moved out, placed items, bounce buffers and the
+ * control area stay out, and nothing in it is written (the random bytes
+ * past the kernel's own segment survive the ops). */
+static void test_reserved_workspace(void **state)
+{
+    (void)state;
+    size_t mod, info;
+    machine(8 * MiB);
+    paddr_t ram = BASE + 6 * MiB, ws = BASE + 1 * MiB, ws_end = BASE + 5 * MiB;
+    sim_live(S, ram, ram + 1 * MiB, "ramdisk");
+    sim_live(S, BASE + 3 * MiB, BASE + 3 * MiB + 0x10000, "module in the workspace");
+    sim_start(S);
+    add_fixed(ws, ram, 0x20000, 0x20000, "kernel");
+    assert_int_equal(kimage_add_reserved(&S->k, ws + 0x20000, ws_end, "init_size", &E), HOP_OK);
+    struct kimage_place_req m = { .size = 0x10000, .align = 4096, .src = BASE + 3 * MiB,
+                                  .filesz = 0x10000, .flags = KIMAGE_PLACE_KEEP,
+                                  .name = "initrd" };
+    struct kimage_place_req i = { .size = 0x1000, .align = 4096, .name = "boot info" };
+    assert_int_equal(kimage_add_placed(&S->k, &m, &mod, &E), HOP_OK);
+    assert_int_equal(kimage_add_placed(&S->k, &i, &info, &E), HOP_OK);
+    static uint8_t tail[4 * MiB - 0x20000];
+    memcpy(tail, sim_at(S, ws + 0x20000, sizeof(tail)), sizeof(tail));
+    assert_int_equal(sim_plan_load_run(S, &E), HOP_OK);
+    const struct kimage_placed *p = S->k.placed;
+    assert_false(p[mod].in_place);
+    for (size_t j = 0; j < S->k.placed_count; j++)
+        assert_false(overlaps(p[j].addr, p[j].req.size, ws, ws_end - ws));
+    assert_false(overlaps(S->k.control_addr, S->k.stats.control_bytes, ws, ws_end - ws));
+    /* only the boot info's page is zeroed; the workspace is not written */
+    assert_int_equal(S->k.stats.zero_bytes, 0x1000);
+    assert_memory_equal(sim_at(S, ws + 0x20000, sizeof(tail)), tail, sizeof(tail));
+}
+
+/* Workspaces must be usable RAM and must not overlap each other. */
+static void test_reserved_refused(void **state)
+{
+    (void)state;
+    machine(4 * MiB);
+    sim_start(S);
+    assert_int_equal(kimage_add_reserved(&S->k, BASE + 3 * MiB, BASE + 5 * MiB, "k", &E),
+                     HOP_ERR_RANGE);
+    assert_non_null(strstr(E.msg, "k: workspace 0x1300000-0x1500000 is not usable RAM"));
+    assert_int_equal(kimage_add_reserved(&S->k, BASE, BASE + 1 * MiB, "a", &E), HOP_OK);
+    assert_int_equal(kimage_add_reserved(&S->k, BASE + 0x80000, BASE + 2 * MiB, "b", &E),
+                     HOP_ERR_OVERLAP);
+    assert_non_null(strstr(E.msg, "overlaps a's"));
+    assert_int_equal(kimage_add_reserved(&S->k, BASE + 2 * MiB, BASE + 2 * MiB, "c", &E),
+                     HOP_ERR_INVALID);
+}
+
 /* One byte flipped after the ops: the VERIFY of that segment fails and
  * names its range. */
 static void test_verify_detects_corruption(void **state)
@@ -648,6 +699,8 @@ int main(void)
         cmocka_unit_test(test_64mib_segment),
         cmocka_unit_test(test_256mib_bss),
         cmocka_unit_test(test_placed_items),
+        cmocka_unit_test(test_reserved_workspace),
+        cmocka_unit_test(test_reserved_refused),
         cmocka_unit_test(test_verify_detects_corruption),
         cmocka_unit_test(test_verify_detects_source_change),
         cmocka_unit_test(test_placed_seal),

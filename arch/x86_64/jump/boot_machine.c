@@ -33,7 +33,9 @@ static void machine_prepare(struct kimage *k, paddr_t max_addr)
 static void machine_jump(struct kimage *k, const struct handoff_cpu *h)
 {
     params->entry = h->entry;
-    params->mode = h->mode == HANDOFF_MODE_LONG ? TRAMP_MODE_LONG : TRAMP_MODE_PROT32;
+    params->mode = h->mode == HANDOFF_MODE_LONG     ? TRAMP_MODE_LONG
+                   : h->mode == HANDOFF_MODE_LINUX32 ? TRAMP_MODE_LINUX32
+                                                      : TRAMP_MODE_PROT32;
     params->regs = (struct tramp_regs){ h->rax, h->rbx, h->rcx, h->rdx, h->rsi, h->rdi, h->rbp };
     if (machine_debug_exit_enabled())
         params->flags |= TRAMP_FLAG_DEBUG_EXIT;

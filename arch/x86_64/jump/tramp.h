@@ -12,7 +12,9 @@
 #include "lib/types.h"
 #include "lib/error.h"
 
-enum tramp_mode { TRAMP_MODE_LONG = 0, TRAMP_MODE_PROT32 = 1 };
+/* LINUX32: protected mode as PROT32, entered with CS = 0x10 turned into
+ * flat 32-bit code (boot.rst, "32-bit Boot Protocol": __BOOT_CS). */
+enum tramp_mode { TRAMP_MODE_LONG = 0, TRAMP_MODE_PROT32 = 1, TRAMP_MODE_LINUX32 = 2 };
 
 #define TRAMP_FLAG_HW_CRC32C (1u << 0)
 #define TRAMP_FLAG_DEBUG_EXIT (1u << 1)

@@ -162,8 +162,8 @@ tramp_blob_start:
 .handoff:
     push 2                          ; RFLAGS: IF=0, DF=0
     popfq
-    cmp qword [rbp + P_MODE], MODE_PROT32
-    je .to_prot32
+    cmp qword [rbp + P_MODE], MODE_LONG
+    jne .to_prot32
     push qword [rbp + P_ENTRY]
     mov rax, [rbp + P_RAX]
     mov rbx, [rbp + P_RBX]
@@ -202,6 +202,19 @@ bits 32
     xor eax, eax
     mov cr3, eax
     mov esp, [ebp + P_STACK]
+    cmp dword [ebp + P_MODE], MODE_LINUX32
+    jne .cs_done
+    mov eax, [ebp + P_GDTR + 2]     ; the GDT (below 4 GiB): 0x10 becomes 32-bit code
+    mov dword [eax + TSEL_CODE64], GDT_CODE32_LOW
+    mov dword [eax + TSEL_CODE64 + 4], GDT_CODE32_HIGH
+    call .here                      ; position-independent far return to CS = 0x10
+.here:
+    pop eax
+    add eax, .cs_done - .here
+    push dword TSEL_CODE64
+    push eax
+    retf
+.cs_done:
     push dword [ebp + P_ENTRY]
     mov eax, [ebp + P_RAX]
     mov ebx, [ebp + P_RBX]

@@ -211,17 +211,24 @@ static size_t cmdline_len(const char *s, size_t max)
     return n;
 }
 
-static bool in_ram(uint64_t addr, uint64_t len)
+/* [addr, addr+len) inside one e820 entry of the type (any type when
+ * any_type). */
+static bool in_e820(uint64_t addr, uint64_t len, bool any_type)
 {
     unsigned n = MIN(bp8(BP_E820_ENTRIES), BP_E820_MAX);
     for (unsigned i = 0; i < n; i++) {
         unsigned off = BP_E820_TABLE + i * E820_ENTRY_SIZE;
         uint64_t start = bp64(off), size = bp64(off + 8);
-        if (bp32(off + 16) == E820_RAM && addr >= start && addr - start <= size &&
-            len <= size - (addr - start))
+        if ((any_type || bp32(off + 16) == E820_RAM) && addr >= start &&
+            addr - start <= size && len <= size - (addr - start))
             return true;
     }
     return false;
+}
+
+static bool in_ram(uint64_t addr, uint64_t len)
+{
+    return in_e820(addr, len, false);
 }
 
 static void check_e820(const struct lc_passed *p, uint64_t base, uint32_t init_size)
@@ -236,8 +243,12 @@ static void check_e820(const struct lc_passed *p, uint64_t base, uint32_t init_s
     }
     tk_check(in_ram(base, init_size), "kernel [0x%llx, +0x%x) not in usable RAM",
              (ull)base, init_size);
-    tk_check(in_ram(lc_entry.bp, BP_SIZE), "boot_params not in usable RAM");
-    tk_check(in_ram(p->cmdline, p->cmdline_len + 1), "command line not in usable RAM");
+    /* boot_params and the command line lie in RAM the map lists: a loader
+     * may mark their pages reserved (hop does when they hold its copy of
+     * the RSDP, docs/protocols.md "Memory maps"); Linux copies both first. */
+    tk_check(in_e820(lc_entry.bp, BP_SIZE, true), "boot_params not in RAM the e820 lists");
+    tk_check(in_e820(p->cmdline, p->cmdline_len + 1, true),
+             "command line not in RAM the e820 lists");
     if (p->initrd_size)
         tk_check(in_ram(p->initrd, p->initrd_size), "initrd not in usable RAM");
 }

@@ -467,12 +467,16 @@ static bool bzimage_detect(const struct proto_kernel *k)
     return k->is_bzimage;
 }
 
+/* protocol=linux on what is not a bzImage: an ELF gets the vmlinux rule's
+ * message (what it lacks to be one), anything else says both. */
 static int bzimage_check_kernel(const struct proto_kernel *k, struct hop_error *err)
 {
-    if (!k->is_bzimage)
-        return error_set(err, HOP_ERR_UNSUPPORTED, "%s: protocol linux asked for, but the "
-                         "kernel is neither a bzImage nor a vmlinux", k->path);
-    return HOP_OK;
+    if (k->is_bzimage)
+        return HOP_OK;
+    if (k->is_elf)
+        return linux_check_kernel(k, err);
+    return error_set(err, HOP_ERR_UNSUPPORTED, "%s: protocol linux asked for, but the kernel "
+                     "is neither a bzImage (no \"HdrS\" setup header) nor a vmlinux", k->path);
 }
 
 /* The protected-mode part and the init_size bytes after its start. */

@@ -1,11 +1,11 @@
-/* Unit tests of src/parse/bootinfo.c: multiboot2 and multiboot1 info blocks built
+/* Unit tests of src/parse/bootinfo*.c and src/mm/memmap.c: multiboot2 and multiboot1 info blocks built
  * by hand in a simulated physical memory, the memory map normalization, and
  * malformed input of every kind the parsers must refuse.
  *
  * The simulated memory hands out a fresh heap copy of exactly the range asked
  * for on every map, so AddressSanitizer catches any read beyond a view, not
  * just beyond the whole memory.  The layouts below are transcribed from the
- * specifications independently of src/parse/bootinfo.c. */
+ * specifications independently of the parsers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

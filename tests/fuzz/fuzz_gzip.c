@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "parse/inflate.h"
+#include "parse/gzip.h"
 
 #define FUZZ_GZIP_OUT_MAX (1u << 20) /* cap on what ISIZE may ask for */
 #define FUZZ_RAW_OUT 8192

@@ -13,7 +13,7 @@
 #include <zlib.h>
 
 #include "lib/crc32.h"
-#include "parse/inflate.h"
+#include "parse/gzip.h"
 
 /* --- helpers: test data, zlib ---------------------------------------------- */
 

@@ -132,6 +132,8 @@ struct inflater {
     uint8_t *out_start, *out, *out_end;
     size_t offset_base; /* added to input offsets in messages */
     size_t out_before;  /* output before this stream's (progress) */
+    bool measuring;     /* out is the scratch window of inflate_measure */
+    size_t dropped;     /* measuring: output moved out of the window */
     struct hop_error *err;
 };
 
@@ -605,6 +607,33 @@ static int inflate_slow_symbol(struct inflater *s, const struct huff_tables *t,
     return copy_match_checked(s, len, entry_value(e) + (size_t)extra);
 }
 
+/* --- measuring without keeping the output --------------------------------- */
+
+/* inflate_measure decodes into this scratch buffer: one window of history
+ * that back-references may reach (RFC 1951 3.2: distances go back at most
+ * 32 KiB) and a stretch to decode into.  When the stretch is used up the
+ * output pointer moves back to one window from the start.  Nobody reads what
+ * the buffer holds, so nothing is copied: the bytes behind the pointer are
+ * stale, but every distance still lands inside the buffer, and with a full
+ * window behind the pointer no valid distance reaches past its start, just
+ * as none reaches past the start of the real output. */
+#define DEFLATE_WINDOW_SIZE 32768u
+#define MEASURE_STRETCH 4096u
+_Static_assert(MEASURE_STRETCH > FAST_OUT_MARGIN, "the fast loop must fit in the stretch");
+
+static uint8_t measure_window[DEFLATE_WINDOW_SIZE + MEASURE_STRETCH];
+
+/* Measuring, with too little room for the fast loop: drops all but the last
+ * window of output.  A no-op when decoding into real output. */
+static void inflate_make_room(struct inflater *s)
+{
+    if (!s->measuring || (size_t)(s->out_end - s->out) >= FAST_OUT_MARGIN)
+        return;
+    /* Less room than the stretch: more than a window lies behind out. */
+    s->dropped += (size_t)(s->out - s->out_start) - DEFLATE_WINDOW_SIZE;
+    s->out = s->out_start + DEFLATE_WINDOW_SIZE;
+}
+
 static int inflate_huffman_block(struct inflater *s, const struct huff_tables *t)
 {
     bool end = false;
@@ -612,6 +641,9 @@ static int inflate_huffman_block(struct inflater *s, const struct huff_tables *t
         int rc = inflate_fast(s, t, &end);
         if (rc || end)
             return rc;
+        /* The fast loop stops near the end of the input or the output; when
+         * measuring, the latter means room can be made for it. */
+        inflate_make_room(s);
         rc = inflate_slow_symbol(s, t, &end);
         if (rc || end)
             return rc;
@@ -752,11 +784,19 @@ static int inflate_stored_block(struct inflater *s)
     s->in += STORED_LEN_FIELDS;
     if ((size_t)(s->in_end - s->in) < len)
         return inflate_truncated(s);
-    size_t n = MIN((size_t)len, (size_t)(s->out_end - s->out));
-    memcpy(s->out, s->in, n);
-    s->out += n;
-    s->in += n;
-    return n < len ? inflate_out_full(s) : HOP_OK;
+    /* One piece into real output; several when measuring (a stored block
+     * can be longer than the stretch). */
+    while (len > 0) {
+        inflate_make_room(s);
+        size_t n = MIN((size_t)len, (size_t)(s->out_end - s->out));
+        if (n == 0)
+            return inflate_out_full(s);
+        memcpy(s->out, s->in, n);
+        s->out += n;
+        s->in += n;
+        len -= (uint32_t)n;
+    }
+    return HOP_OK;
 }
 
 static int inflate_blocks(struct inflater *s)
@@ -785,25 +825,43 @@ static int inflate_blocks(struct inflater *s)
                            inflater_offset(s));
             break;
         }
-        if (!rc && inflate_progress)
+        if (!rc && inflate_progress && !s->measuring)
             inflate_progress(s->out_before + (size_t)(s->out - s->out_start));
         if (rc || bfinal)
             return rc;
     }
 }
 
+/* Runs the decoder set up in s on job's input; fills job's results. */
+static int inflate_run(struct inflater *s, struct inflate_job *job, struct hop_error *err)
+{
+    s->in_start = s->in = job->src;
+    s->in_end = job->src + job->src_len;
+    s->offset_base = job->src_offset;
+    s->err = err;
+    int rc = inflate_blocks(s);
+    inflate_align_to_byte(s);
+    job->out_len = s->dropped + (size_t)(s->out - s->out_start);
+    job->in_used = (size_t)(s->in - job->src);
+    return rc;
+}
+
 int inflate_stream(struct inflate_job *job, struct hop_error *err)
 {
     struct inflater s = {
-        .in_start = job->src, .in = job->src, .in_end = job->src + job->src_len,
         .out_start = job->dst, .out = job->dst, .out_end = job->dst + job->dst_cap,
-        .offset_base = job->src_offset, .out_before = job->out_before, .err = err,
+        .out_before = job->out_before,
     };
-    int rc = inflate_blocks(&s);
-    inflate_align_to_byte(&s);
-    job->out_len = (size_t)(s.out - job->dst);
-    job->in_used = (size_t)(s.in - job->src);
-    return rc;
+    return inflate_run(&s, job, err);
+}
+
+int inflate_measure(struct inflate_job *job, struct hop_error *err)
+{
+    struct inflater s = {
+        .out_start = measure_window, .out = measure_window,
+        .out_end = measure_window + sizeof(measure_window), .measuring = true,
+    };
+    return inflate_run(&s, job, err);
 }
 
 /* A valid address for empty buffers: arithmetic on NULL is undefined. */

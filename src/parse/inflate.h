@@ -49,4 +49,11 @@ struct inflate_job {
 /* Decodes job's stream; returns HOP_OK or an error as inflate_raw does. */
 int inflate_stream(struct inflate_job *job, struct hop_error *err);
 
+/* Walks job's stream to its end with every check inflate_stream makes, but
+ * keeps no output (dst and dst_cap are not used; a static 36 KiB window is):
+ * out_len gets the size the output would have, in_used where the stream
+ * ends.  For finding out that a file is truncated before allocating room for
+ * it; costs about as much time as decoding. */
+int inflate_measure(struct inflate_job *job, struct hop_error *err);
+
 #endif

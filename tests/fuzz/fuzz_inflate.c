@@ -4,7 +4,9 @@
  *  - a stream that decodes to n bytes must, with room for n - 1, stop with
  *    HOP_ERR_LIMIT after writing the same n - 1 bytes;
  *  - the in_used bytes it reports are the whole stream: decoding just them
- *    gives the same output, and decoding one byte fewer fails as truncated.
+ *    gives the same output, and decoding one byte fewer fails as truncated;
+ *  - inflate_measure, which keeps no output, comes to the same result, size
+ *    and end wherever the output fit.
  * Seeds (tests/fuzz/corpus/inflate) are raw streams of each block type. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -51,6 +53,22 @@ static void check_in_used(const uint8_t *data, size_t used, const uint8_t *out, 
     free(copy);
 }
 
+/* inflate_measure against inflate_raw's rc, n and used. */
+static void check_measure(const uint8_t *data, size_t size, int rc, size_t n, size_t used)
+{
+    static const uint8_t empty[1];
+    struct hop_error err;
+    struct inflate_job job = { .src = size ? data : empty, .src_len = size };
+    int mrc = inflate_measure(&job, &err);
+    check_error(mrc, &err);
+    if (mrc == HOP_ERR_LIMIT)
+        abort(); /* measuring has no output to run out of */
+    if (rc != HOP_ERR_LIMIT && mrc != rc)
+        abort();
+    if (rc == HOP_OK && (job.out_len != n || job.in_used != used))
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct hop_error err;
@@ -60,6 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_error(rc, &err);
     if (n > FUZZ_RAW_OUT || used > size)
         abort();
+    check_measure(data, size, rc, n, used);
     if (rc == HOP_OK) {
         if (n > 0)
             check_less_room(data, size, out, n);

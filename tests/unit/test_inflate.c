@@ -666,6 +666,69 @@ static void test_differential_against_zlib(void **state)
     }
 }
 
+/* --- measuring without output ------------------------------------------------------ */
+
+/* inflate_measure agrees with inflate_raw (given room enough) on the result,
+ * the output size and where the stream ends. */
+static void check_measure(const uint8_t *raw, size_t raw_len, size_t cap)
+{
+    uint8_t *out = malloc(cap);
+    struct hop_error err;
+    size_t out_len = 0, used = 0;
+    int rc = inflate_raw(raw, raw_len, out, cap, &out_len, &used, &err);
+    assert_int_not_equal(rc, HOP_ERR_LIMIT);
+    struct inflate_job job = { .src = raw, .src_len = raw_len };
+    int mrc = inflate_measure(&job, &err);
+    if (mrc != rc)
+        fail_msg("inflate_raw %d, inflate_measure %d (%s)", rc, mrc, err.msg);
+    if (rc == HOP_OK) {
+        assert_int_equal(job.out_len, out_len);
+        assert_int_equal(job.in_used, used);
+    }
+    free(out);
+}
+
+/* Long enough to move the measuring window many times: stored blocks longer
+ * than its stretch, matches reaching a full 32 KiB back across the moves. */
+static void test_measure_matches_decode(void **state)
+{
+    (void)state;
+    static const struct { enum data_kind kind; size_t len; int level, strategy; } cases[] = {
+        { DATA_TEXT, 0, 6, Z_DEFAULT_STRATEGY },
+        { DATA_TEXT, 7, 6, Z_FIXED },
+        { DATA_RANDOM, 200000, 0, Z_DEFAULT_STRATEGY },
+        { DATA_TEXT, 300000, 9, Z_DEFAULT_STRATEGY },
+        { DATA_MIXED, 300000, 6, Z_DEFAULT_STRATEGY },
+        { DATA_ZEROS, 500000, 6, Z_RLE },
+        { DATA_PERIODIC, 100000, 1, Z_FIXED },
+        { DATA_RANDOM, 100000, 6, Z_HUFFMAN_ONLY },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t raw_len;
+        uint8_t *d = make_data(cases[i].kind, cases[i].len);
+        uint8_t *raw = zlib_compress(d, cases[i].len, cases[i].level, cases[i].strategy, -15,
+                                     &raw_len);
+        check_measure(raw, raw_len, cases[i].len + 1);
+        check_measure(raw, raw_len / 2, cases[i].len + 1); /* truncated */
+        free(d), free(raw);
+    }
+}
+
+/* Damaged streams: measuring fails exactly where decoding does. */
+static void test_measure_matches_decode_on_damage(void **state)
+{
+    (void)state;
+    for (int iter = 0; iter < 1000; iter++) {
+        size_t len = 1 + rnd() % 3000, raw_len;
+        uint8_t *d = make_data((enum data_kind)(rnd() % 5), len);
+        uint8_t *raw = zlib_compress(d, len, 1 + (int)(rnd() % 9), (int)(rnd() % 5), -15, &raw_len);
+        raw[rnd() % raw_len] ^= (uint8_t)(1u << (rnd() % 8));
+        /* Damage can make more output than len, but never more than this. */
+        check_measure(raw, raw_len, raw_len * DEFLATE_MAX_EXPANSION + 1);
+        free(d), free(raw);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -686,6 +749,8 @@ int main(void)
         cmocka_unit_test(test_stored_length_complement),
         cmocka_unit_test(test_raw_truncation_every_byte),
         cmocka_unit_test(test_differential_against_zlib),
+        cmocka_unit_test(test_measure_matches_decode),
+        cmocka_unit_test(test_measure_matches_decode_on_damage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

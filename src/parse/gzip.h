@@ -2,8 +2,10 @@
  * stream (inflate.h, which this includes for DEFLATE_MAX_EXPANSION and
  * inflate_progress) and a trailer with the CRC32 and size of its output.
  *
- * Errors name the field and the input offset, as inflate.h's do; the output
- * never goes past dst_cap (HOP_ERR_LIMIT, with the bytes that fit in dst). */
+ * Errors name the field and the input offset, as inflate.h's do; input that
+ * ends too early is HOP_ERR_TRUNCATED with a message starting "gzip:
+ * truncated:" and naming the byte where it ends.  The output never goes past
+ * dst_cap (HOP_ERR_LIMIT, with the bytes that fit in dst). */
 #ifndef HOP_GZIP_H
 #define HOP_GZIP_H
 
@@ -22,7 +24,11 @@ bool gzip_has_magic(const void *src, size_t src_len);
 /* Reads the ISIZE field of the last member's trailer: the uncompressed size
  * modulo 2^32.  Only a hint for sizing the output buffer: it is not checked
  * against anything until gzip_inflate runs, and with several members or
- * trailing padding it is not the total size. */
+ * trailing padding it is not the total size.  The whole file is walked first
+ * (headers, DEFLATE data, trailer positions, padding; not the CRCs), which
+ * costs about as much time as decoding it, so that a file cut short is
+ * reported as HOP_ERR_TRUNCATED ("gzip: truncated: ...") rather than by the
+ * absurd ISIZE its last 4 bytes would make. */
 int gzip_isize(const void *src, size_t src_len, uint32_t *isize,
                struct hop_error *err);
 

@@ -276,6 +276,113 @@ static void test_concatenated_members(void **state)
     free(a), free(b), free(ga), free(gb), free(both), free(out);
 }
 
+/* --- files cut short --------------------------------------------------------------- */
+
+/* A copy of gz[0, cut) in a buffer of exactly that size (ASan sees over-reads). */
+static uint8_t *cut_copy(const uint8_t *gz, size_t cut)
+{
+    uint8_t *copy = malloc(cut ? cut : 1);
+    memcpy(copy, gz, cut);
+    return copy;
+}
+
+/* Both gzip_isize, which the RAM disk asks first, and gzip_inflate call a
+ * file cut at `cut` truncated, with `what` in the message. */
+static void expect_truncated(const uint8_t *gz, size_t cut, const char *isize_what,
+                             const char *inflate_what)
+{
+    uint8_t *copy = cut_copy(gz, cut);
+    uint8_t out[20000];
+    size_t out_len;
+    uint32_t isize = 0;
+    char ends[64];
+    struct hop_error err = { 0 };
+    snprintf(ends, sizeof(ends), "(the input ends at byte 0x%zx)", cut);
+    assert_int_equal(gzip_isize(copy, cut, &isize, &err), HOP_ERR_TRUNCATED);
+    assert_int_equal(err.code, HOP_ERR_TRUNCATED);
+    assert_msg_contains(&err, "gzip: truncated");
+    assert_msg_contains(&err, isize_what);
+    assert_msg_contains(&err, ends);
+    assert_int_equal(gzip_inflate(copy, cut, out, sizeof(out), &out_len, &err),
+                     HOP_ERR_TRUNCATED);
+    assert_msg_contains(&err, "gzip: truncated");
+    assert_msg_contains(&err, inflate_what);
+    assert_msg_contains(&err, ends);
+    free(copy);
+}
+
+/* A RAM disk or kernel cut short: the last 4 bytes are then DEFLATE data, not
+ * an ISIZE, and must not be reported as one ("over the limit", "impossible"). */
+static void test_cut_short_is_truncated(void **state)
+{
+    (void)state;
+    uint8_t *d = make_data(DATA_TEXT, 20000);
+    size_t gz_len;
+    uint8_t *gz = gzip_of(d, 20000, 6, Z_DEFAULT_STRATEGY, &gz_len);
+    const char *in_data = "the DEFLATE data at offset 0xa ends before its final end-of-block";
+    char in_trailer[80];
+    snprintf(in_trailer, sizeof(in_trailer), "the 8-byte trailer at offset 0x%zx is cut short",
+             gz_len - GZIP_TRAILER_SIZE);
+
+    /* Just the header. */
+    expect_truncated(gz, GZIP_HEADER_SIZE,
+                     "10 bytes cannot hold the 10-byte header and the 8-byte trailer", in_data);
+    /* In the middle of the DEFLATE data. */
+    expect_truncated(gz, GZIP_HEADER_SIZE + (gz_len - GZIP_HEADER_SIZE - GZIP_TRAILER_SIZE) / 2,
+                     in_data, in_data);
+    /* Inside the trailer, at each of its bytes. */
+    for (size_t missing = 1; missing < GZIP_TRAILER_SIZE; missing++)
+        expect_truncated(gz, gz_len - missing, in_trailer, in_trailer);
+    free(gz);
+    free(d);
+}
+
+/* The second of two members cut inside its header, and a header cut inside
+ * FNAME: the message says which part was cut. */
+static void test_cut_short_names_the_part(void **state)
+{
+    (void)state;
+    uint8_t *d = make_data(DATA_TEXT, 3000);
+    size_t la;
+    uint8_t *ga = gzip_of(d, 3000, 9, Z_DEFAULT_STRATEGY, &la);
+    uint8_t *two = malloc(2 * la);
+    memcpy(two, ga, la);
+    memcpy(two + la, ga, la);
+    char in_header[80];
+    snprintf(in_header, sizeof(in_header), "the 10-byte header at offset 0x%zx is cut short", la);
+    expect_truncated(two, la + 5, in_header, in_header);
+    /* Whole: both members, and gzip_isize reads the last one's ISIZE. */
+    uint32_t isize = 0;
+    struct hop_error err;
+    assert_int_equal(gzip_isize(two, 2 * la, &isize, &err), HOP_OK);
+    assert_int_equal(isize, 3000);
+
+    static const uint8_t fname_cut[] = { 0x1f, 0x8b, 8, 0x08, 0, 0, 0, 0, 0, 3,
+                                         'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i' };
+    expect_truncated(fname_cut, sizeof(fname_cut), "FNAME at offset 0xa has no NUL",
+                     "FNAME at offset 0xa has no NUL");
+    free(two), free(ga), free(d);
+}
+
+/* gzip_isize walks the DEFLATE data, so damage there is found before the
+ * size is used; the trailers it leaves to gzip_inflate. */
+static void test_isize_walks_the_data(void **state)
+{
+    (void)state;
+    uint8_t *d = make_data(DATA_TEXT, 5000);
+    size_t gz_len;
+    uint8_t *gz = gzip_of(d, 5000, 6, Z_DEFAULT_STRATEGY, &gz_len);
+    uint32_t isize = 0;
+    struct hop_error err;
+    gz[gz_len - GZIP_TRAILER_SIZE] ^= 1; /* CRC32 */
+    assert_int_equal(gzip_isize(gz, gz_len, &isize, &err), HOP_OK);
+    assert_int_equal(isize, 5000);
+    gz[GZIP_HEADER_SIZE] |= 0x06; /* first block: reserved type 3 */
+    assert_int_equal(gzip_isize(gz, gz_len, &isize, &err), HOP_ERR_INVALID);
+    assert_msg_contains(&err, "deflate: reserved block type 3");
+    free(gz), free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -288,6 +395,9 @@ int main(void)
         cmocka_unit_test(test_bad_header),
         cmocka_unit_test(test_optional_header_fields),
         cmocka_unit_test(test_concatenated_members),
+        cmocka_unit_test(test_cut_short_is_truncated),
+        cmocka_unit_test(test_cut_short_names_the_part),
+        cmocka_unit_test(test_isize_walks_the_data),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -106,11 +106,24 @@ int bootinfo_parse(struct bootinfo *bi, uint32_t magic, paddr_t info_addr,
                    const struct phys_access *pa, struct hop_error *err);
 
 /* memmap_normalize, memmap_add and memmap_total (mm/memmap.h) on bi->map:
- * the parsers build the map with them, the handoff builders edit copies. */
-int bootinfo_normalize_map(struct bootinfo *bi);
-int bootinfo_add_region(struct bootinfo *bi, paddr_t start, paddr_t end,
-                        uint32_t type);
-uint64_t bootinfo_total(const struct bootinfo *bi, uint32_t type);
+ * the parsers build the map with them, the handoff builders edit copies.
+ * Inline, so that the parsers reach mm/memmap directly and never call back
+ * into bootinfo.c, which calls them. */
+static inline int bootinfo_normalize_map(struct bootinfo *bi)
+{
+    return memmap_normalize(bi->map, &bi->map_count);
+}
+
+static inline int bootinfo_add_region(struct bootinfo *bi, paddr_t start, paddr_t end,
+                                      uint32_t type)
+{
+    return memmap_add(bi->map, &bi->map_count, start, end, type);
+}
+
+static inline uint64_t bootinfo_total(const struct bootinfo *bi, uint32_t type)
+{
+    return memmap_total(bi->map, bi->map_count, type);
+}
 
 /* Finds a module by its command line's first word (up to a space or tab),
  * or NULL.  One leading '/' on either side is ignored, so "initrd" finds

@@ -12,7 +12,7 @@ TK_CC     ?= gcc
 TK_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -m32 -march=i686 -ffreestanding \
 	-fno-builtin -nostdlib -fno-stack-protector -fno-pic -fno-pie -mgeneral-regs-only \
 	-fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns -Isrc -I$(KLIB_DIR)
-TK_LIB_SRC := $(KLIB_DIR)/tk.c $(KLIB_DIR)/tk_libgcc.c $(KLIB_DIR)/tk_string.c src/parse/bootinfo.c src/lib/fmt.c src/lib/error.c src/lib/string.c
+TK_LIB_SRC := $(KLIB_DIR)/tk.c $(KLIB_DIR)/tk_libgcc.c $(KLIB_DIR)/tk_string.c src/parse/bootinfo.c src/parse/bootinfo_mb2.c src/parse/bootinfo_mb1.c src/mm/memmap.c src/lib/fmt.c src/lib/error.c src/lib/string.c
 TK_LIB_OBJ := $(patsubst %.c,$(TK_BUILD)/obj/%.o,$(TK_LIB_SRC)) $(TK_BUILD)/obj/tk_entry.o
 TK_LD     := ld -m elf_i386 -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
 	-T $(KLIB_DIR)/kernel.ld

@@ -2,7 +2,7 @@
  * and resolves paths in the archive or, failing that, among the modules. */
 #include "ramdisk.h"
 
-#include "parse/inflate.h"
+#include "parse/gzip.h"
 #include "console/progress.h"
 #include "lib/fmt.h"
 #include "lib/string.h"

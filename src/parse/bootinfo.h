@@ -11,26 +11,10 @@
 
 #include "lib/error.h"
 #include "lib/types.h"
+#include "mm/memmap.h" /* the map's types: enum mem_type, struct mem_region */
 
 #define MB2_BOOTLOADER_MAGIC 0x36d76289u
 #define MB1_BOOTLOADER_MAGIC 0x2badb002u
-
-/* Memory types, numbered as in the multiboot/e820 map.  The order of
- * mem_type_rank() decides which type wins where entries overlap. */
-enum mem_type {
-    MEM_USABLE = 1,
-    MEM_RESERVED = 2,
-    MEM_ACPI_RECLAIM = 3,
-    MEM_ACPI_NVS = 4,
-    MEM_BAD = 5,
-    MEM_PERSISTENT = 7,
-};
-
-struct mem_region {
-    paddr_t start;
-    paddr_t end; /* exclusive */
-    uint32_t type; /* enum mem_type */
-};
 
 struct boot_module {
     paddr_t start;
@@ -53,7 +37,7 @@ struct framebuffer {
 #define ACPI_RSDP_V1_LEN 20u
 #define ACPI_RSDP_V2_LEN 36u
 
-#define BOOTINFO_MAX_REGIONS 256
+#define BOOTINFO_MAX_REGIONS MEMMAP_MAX_REGIONS
 #define BOOTINFO_MAX_MODULES 64
 
 enum boot_proto { BOOT_PROTO_MB2 = 2, BOOT_PROTO_MB1 = 1 };
@@ -121,31 +105,25 @@ struct phys_access {
 int bootinfo_parse(struct bootinfo *bi, uint32_t magic, paddr_t info_addr,
                    const struct phys_access *pa, struct hop_error *err);
 
-/* Sorts, clips and merges bi->map in place (also used by the parsers):
- * drops empty entries, gives every byte claimed by several entries the type
- * of highest mem_type_rank(), stores unknown types as MEM_RESERVED and merges
- * touching entries of the same type.  Resolving overlaps can split entries
- * (reserved inside usable makes three), so the result may not fit the table:
- * then it returns HOP_ERR_LIMIT and leaves bi->map untouched.  Uses about
- * 4.6 KiB of stack. */
-int bootinfo_normalize_map(struct bootinfo *bi);
+/* memmap_normalize, memmap_add and memmap_total (mm/memmap.h) on bi->map:
+ * the parsers build the map with them, the handoff builders edit copies.
+ * Inline, so that the parsers reach mm/memmap directly and never call back
+ * into bootinfo.c, which calls them. */
+static inline int bootinfo_normalize_map(struct bootinfo *bi)
+{
+    return memmap_normalize(bi->map, &bi->map_count);
+}
 
-/* Adds [start, end) of type to the map and normalizes it (an empty range
- * adds nothing).  Returns HOP_ERR_LIMIT, with the map untouched, when the
- * result does not fit in BOOTINFO_MAX_REGIONS entries. */
-int bootinfo_add_region(struct bootinfo *bi, paddr_t start, paddr_t end,
-                        uint32_t type);
+static inline int bootinfo_add_region(struct bootinfo *bi, paddr_t start, paddr_t end,
+                                      uint32_t type)
+{
+    return memmap_add(bi->map, &bi->map_count, start, end, type);
+}
 
-/* Higher rank wins where regions overlap: usable 0 < ACPI reclaimable 1 <
- * persistent 2 < ACPI NVS 3 < reserved 4 < bad 5; unknown types rank as
- * reserved. */
-int mem_type_rank(uint32_t type);
-/* "usable", "reserved", "ACPI reclaimable", "ACPI NVS", "bad", "persistent";
- * "unknown" for anything else. */
-const char *mem_type_name(uint32_t type);
-
-/* Total bytes of the given type in the map. */
-uint64_t bootinfo_total(const struct bootinfo *bi, uint32_t type);
+static inline uint64_t bootinfo_total(const struct bootinfo *bi, uint32_t type)
+{
+    return memmap_total(bi->map, bi->map_count, type);
+}
 
 /* Finds a module by its command line's first word (up to a space or tab),
  * or NULL.  One leading '/' on either side is ignored, so "initrd" finds

@@ -1,4 +1,4 @@
-/* DEFLATE (RFC 1951) decoder and the gzip (RFC 1952) wrapper around it.
+/* DEFLATE (RFC 1951) decoder; the gzip wrapper around it is gzip.c.
  *
  * Speed comes from three things:
  *  - Huffman codes are decoded by table: the next LITLEN_ROOT_BITS input bits
@@ -16,7 +16,6 @@
  * over that checks every bit and byte. */
 #include "parse/inflate.h"
 
-#include "lib/crc32.h"
 #include "lib/string.h"
 
 /* --- RFC 1951 constants ----------------------------------------------- */
@@ -132,7 +131,9 @@ struct inflater {
     unsigned bitcnt;  /* how many of them are valid (0..63) */
     uint8_t *out_start, *out, *out_end;
     size_t offset_base; /* added to input offsets in messages */
-    size_t out_before;  /* output of earlier gzip members (progress) */
+    size_t out_before;  /* output before this stream's (progress) */
+    bool measuring;     /* out is the scratch window of inflate_measure */
+    size_t dropped;     /* measuring: output moved out of the window */
     struct hop_error *err;
 };
 
@@ -156,12 +157,6 @@ static inline uint64_t load_le64(const uint8_t *p)
 #else
     return load_u64(p);
 #endif
-}
-
-static inline uint32_t load_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
 }
 
 static int inflate_truncated(struct inflater *s)
@@ -612,6 +607,33 @@ static int inflate_slow_symbol(struct inflater *s, const struct huff_tables *t,
     return copy_match_checked(s, len, entry_value(e) + (size_t)extra);
 }
 
+/* --- measuring without keeping the output --------------------------------- */
+
+/* inflate_measure decodes into this scratch buffer: one window of history
+ * that back-references may reach (RFC 1951 3.2: distances go back at most
+ * 32 KiB) and a stretch to decode into.  When the stretch is used up the
+ * output pointer moves back to one window from the start.  Nobody reads what
+ * the buffer holds, so nothing is copied: the bytes behind the pointer are
+ * stale, but every distance still lands inside the buffer, and with a full
+ * window behind the pointer no valid distance reaches past its start, just
+ * as none reaches past the start of the real output. */
+#define DEFLATE_WINDOW_SIZE 32768u
+#define MEASURE_STRETCH 4096u
+_Static_assert(MEASURE_STRETCH > FAST_OUT_MARGIN, "the fast loop must fit in the stretch");
+
+static uint8_t measure_window[DEFLATE_WINDOW_SIZE + MEASURE_STRETCH];
+
+/* Measuring, with too little room for the fast loop: drops all but the last
+ * window of output.  A no-op when decoding into real output. */
+static void inflate_make_room(struct inflater *s)
+{
+    if (!s->measuring || (size_t)(s->out_end - s->out) >= FAST_OUT_MARGIN)
+        return;
+    /* Less room than the stretch: more than a window lies behind out. */
+    s->dropped += (size_t)(s->out - s->out_start) - DEFLATE_WINDOW_SIZE;
+    s->out = s->out_start + DEFLATE_WINDOW_SIZE;
+}
+
 static int inflate_huffman_block(struct inflater *s, const struct huff_tables *t)
 {
     bool end = false;
@@ -619,6 +641,9 @@ static int inflate_huffman_block(struct inflater *s, const struct huff_tables *t
         int rc = inflate_fast(s, t, &end);
         if (rc || end)
             return rc;
+        /* The fast loop stops near the end of the input or the output; when
+         * measuring, the latter means room can be made for it. */
+        inflate_make_room(s);
         rc = inflate_slow_symbol(s, t, &end);
         if (rc || end)
             return rc;
@@ -759,11 +784,19 @@ static int inflate_stored_block(struct inflater *s)
     s->in += STORED_LEN_FIELDS;
     if ((size_t)(s->in_end - s->in) < len)
         return inflate_truncated(s);
-    size_t n = MIN((size_t)len, (size_t)(s->out_end - s->out));
-    memcpy(s->out, s->in, n);
-    s->out += n;
-    s->in += n;
-    return n < len ? inflate_out_full(s) : HOP_OK;
+    /* One piece into real output; several when measuring (a stored block
+     * can be longer than the stretch). */
+    while (len > 0) {
+        inflate_make_room(s);
+        size_t n = MIN((size_t)len, (size_t)(s->out_end - s->out));
+        if (n == 0)
+            return inflate_out_full(s);
+        memcpy(s->out, s->in, n);
+        s->out += n;
+        s->in += n;
+        len -= (uint32_t)n;
+    }
+    return HOP_OK;
 }
 
 static int inflate_blocks(struct inflater *s)
@@ -792,30 +825,43 @@ static int inflate_blocks(struct inflater *s)
                            inflater_offset(s));
             break;
         }
-        if (!rc && inflate_progress)
+        if (!rc && inflate_progress && !s->measuring)
             inflate_progress(s->out_before + (size_t)(s->out - s->out_start));
         if (rc || bfinal)
             return rc;
     }
 }
 
-/* inflate_raw with an offset added to the input offsets in messages and
- * out_before bytes already decoded before dst (progress counts both). */
-static int inflate_at(const uint8_t *src, size_t src_len, size_t offset_base,
-                      uint8_t *dst, size_t dst_cap, size_t out_before, size_t *out_len,
-                      size_t *in_used, struct hop_error *err)
+/* Runs the decoder set up in s on job's input; fills job's results. */
+static int inflate_run(struct inflater *s, struct inflate_job *job, struct hop_error *err)
+{
+    s->in_start = s->in = job->src;
+    s->in_end = job->src + job->src_len;
+    s->offset_base = job->src_offset;
+    s->err = err;
+    int rc = inflate_blocks(s);
+    inflate_align_to_byte(s);
+    job->out_len = s->dropped + (size_t)(s->out - s->out_start);
+    job->in_used = (size_t)(s->in - job->src);
+    return rc;
+}
+
+int inflate_stream(struct inflate_job *job, struct hop_error *err)
 {
     struct inflater s = {
-        .in_start = src, .in = src, .in_end = src + src_len,
-        .out_start = dst, .out = dst, .out_end = dst + dst_cap,
-        .offset_base = offset_base, .out_before = out_before, .err = err,
+        .out_start = job->dst, .out = job->dst, .out_end = job->dst + job->dst_cap,
+        .out_before = job->out_before,
     };
-    int rc = inflate_blocks(&s);
-    inflate_align_to_byte(&s);
-    *out_len = (size_t)(s.out - dst);
-    if (in_used)
-        *in_used = (size_t)(s.in - src);
-    return rc;
+    return inflate_run(&s, job, err);
+}
+
+int inflate_measure(struct inflate_job *job, struct hop_error *err)
+{
+    struct inflater s = {
+        .out_start = measure_window, .out = measure_window,
+        .out_end = measure_window + sizeof(measure_window), .measuring = true,
+    };
+    return inflate_run(&s, job, err);
 }
 
 /* A valid address for empty buffers: arithmetic on NULL is undefined. */
@@ -824,207 +870,16 @@ static uint8_t inflate_empty[1];
 int inflate_raw(const void *src, size_t src_len, void *dst, size_t dst_cap,
                 size_t *out_len, size_t *in_used, struct hop_error *err)
 {
-    size_t produced = 0;
     if ((!src && src_len) || (!dst && dst_cap))
         return error_set(err, HOP_ERR_INVALID, "deflate: NULL buffer");
-    int rc = inflate_at(src ? src : inflate_empty, src_len, 0,
-                        dst ? dst : inflate_empty, dst_cap, 0, &produced, in_used, err);
+    struct inflate_job job = {
+        .src = src ? src : inflate_empty, .src_len = src_len,
+        .dst = dst ? dst : inflate_empty, .dst_cap = dst_cap,
+    };
+    int rc = inflate_stream(&job, err);
     if (out_len)
-        *out_len = produced;
-    return rc;
-}
-
-/* --- gzip (RFC 1952) --------------------------------------------------------- */
-
-#define GZIP_CM_DEFLATE 8
-#define GZIP_FTEXT 0x01u    /* a hint only: nothing to check */
-#define GZIP_FHCRC 0x02u
-#define GZIP_FEXTRA 0x04u
-#define GZIP_FNAME 0x08u
-#define GZIP_FCOMMENT 0x10u
-#define GZIP_FRESERVED 0xe0u
-#define GZIP_OFF_CM 2
-#define GZIP_OFF_FLG 3
-#define GZIP_XLEN_SIZE 2
-#define GZIP_HCRC_SIZE 2
-
-bool gzip_has_magic(const void *src, size_t src_len)
-{
-    const uint8_t *p = src;
-    return src_len >= 2 && p[0] == GZIP_ID1 && p[1] == GZIP_ID2;
-}
-
-/* Skips a NUL-terminated header string (FNAME, FCOMMENT) starting at *pos. */
-static int gzip_skip_string(const uint8_t *p, size_t len, size_t *pos,
-                            const char *what, struct hop_error *err)
-{
-    for (size_t i = *pos; i < len; i++) {
-        if (p[i] == 0) {
-            *pos = i + 1;
-            return HOP_OK;
-        }
-    }
-    return error_set(err, HOP_ERR_TRUNCATED,
-                     "gzip: %s at offset 0x%zx has no NUL before the end of input",
-                     what, *pos);
-}
-
-/* Checks the optional header fields after the fixed 10 bytes. */
-static int gzip_optional_fields(const uint8_t *p, size_t len, size_t start,
-                                uint8_t flg, size_t *pos, struct hop_error *err)
-{
-    int rc;
-    if (flg & GZIP_FEXTRA) {
-        if (len - *pos < GZIP_XLEN_SIZE)
-            return error_set(err, HOP_ERR_TRUNCATED,
-                             "gzip: FEXTRA length at offset 0x%zx past end of input",
-                             *pos);
-        size_t xlen = p[*pos] | (size_t)p[*pos + 1] << 8;
-        *pos += GZIP_XLEN_SIZE;
-        if (len - *pos < xlen)
-            return error_set(err, HOP_ERR_TRUNCATED,
-                             "gzip: FEXTRA field of %zu bytes at offset 0x%zx "
-                             "past end of input", xlen, *pos);
-        *pos += xlen;
-    }
-    if ((flg & GZIP_FNAME) && (rc = gzip_skip_string(p, len, pos, "FNAME", err)))
-        return rc;
-    if ((flg & GZIP_FCOMMENT) &&
-        (rc = gzip_skip_string(p, len, pos, "FCOMMENT", err)))
-        return rc;
-    if (flg & GZIP_FHCRC) {
-        if (len - *pos < GZIP_HCRC_SIZE)
-            return error_set(err, HOP_ERR_TRUNCATED,
-                             "gzip: FHCRC at offset 0x%zx past end of input", *pos);
-        uint32_t want = p[*pos] | (uint32_t)p[*pos + 1] << 8;
-        uint32_t got = crc32_update(0, p + start, *pos - start) & 0xffffu;
-        if (got != want)
-            return error_set(err, HOP_ERR_CHECKSUM,
-                             "gzip: header CRC16 0x%04x does not match FHCRC 0x%04x",
-                             (unsigned)got, (unsigned)want);
-        *pos += GZIP_HCRC_SIZE;
-    }
-    return HOP_OK;
-}
-
-/* Parses the member header at start; *data gets where its DEFLATE data begins. */
-static int gzip_parse_header(const uint8_t *p, size_t len, size_t start,
-                             size_t *data, struct hop_error *err)
-{
-    if (len - start < GZIP_HEADER_SIZE)
-        return error_set(err, HOP_ERR_TRUNCATED,
-                         "gzip: header at offset 0x%zx needs %u bytes, %zu left",
-                         start, GZIP_HEADER_SIZE, len - start);
-    const uint8_t *h = p + start;
-    if (h[0] != GZIP_ID1 || h[1] != GZIP_ID2)
-        return error_set(err, HOP_ERR_INVALID,
-                         "gzip: bad magic %02x %02x at offset 0x%zx (want 1f 8b)",
-                         h[0], h[1], start);
-    if (h[GZIP_OFF_CM] != GZIP_CM_DEFLATE)
-        return error_set(err, HOP_ERR_UNSUPPORTED,
-                         "gzip: compression method %u is not deflate (8)",
-                         h[GZIP_OFF_CM]);
-    uint8_t flg = h[GZIP_OFF_FLG];
-    if (flg & GZIP_FRESERVED)
-        return error_set(err, HOP_ERR_INVALID,
-                         "gzip: reserved FLG bits 0x%02x set at offset 0x%zx",
-                         flg & GZIP_FRESERVED, start + GZIP_OFF_FLG);
-    *data = start + GZIP_HEADER_SIZE;
-    return gzip_optional_fields(p, len, start, flg, data, err);
-}
-
-static int gzip_check_trailer(const uint8_t *p, size_t len, size_t pos,
-                              const uint8_t *out, size_t produced,
-                              struct hop_error *err)
-{
-    if (len - pos < GZIP_TRAILER_SIZE)
-        return error_set(err, HOP_ERR_TRUNCATED,
-                         "gzip: trailer at offset 0x%zx needs %u bytes, %zu left",
-                         pos, GZIP_TRAILER_SIZE, len - pos);
-    uint32_t want_crc = load_le32(p + pos);
-    uint32_t isize = load_le32(p + pos + 4);
-    uint32_t crc = crc32_update(0, out, produced);
-    if (crc != want_crc)
-        return error_set(err, HOP_ERR_CHECKSUM,
-                         "gzip: CRC32 0x%08x does not match trailer 0x%08x",
-                         (unsigned)crc, (unsigned)want_crc);
-    if (isize != (uint32_t)produced)
-        return error_set(err, HOP_ERR_CHECKSUM,
-                         "gzip: ISIZE %u in trailer does not match the %zu bytes "
-                         "decoded", (unsigned)isize, produced);
-    return HOP_OK;
-}
-
-/* After a member: another member follows, or zero padding, or the end. */
-static int gzip_after_member(const uint8_t *p, size_t len, size_t pos,
-                             bool *another, struct hop_error *err)
-{
-    *another = gzip_has_magic(p + pos, len - pos);
-    if (*another)
-        return HOP_OK;
-    for (size_t i = pos; i < len; i++)
-        if (p[i] != 0)
-            return error_set(err, HOP_ERR_INVALID,
-                             "gzip: %zu bytes of trailing garbage at offset 0x%zx",
-                             len - pos, pos);
-    return HOP_OK;
-}
-
-int gzip_inflate(const void *src, size_t src_len, void *dst, size_t dst_cap,
-                 size_t *out_len, struct hop_error *err)
-{
-    const uint8_t *p = src ? src : inflate_empty;
-    uint8_t *out = dst ? dst : inflate_empty;
-    size_t pos = 0, total = 0;
-    bool another = true;
-    int rc = HOP_OK;
-    if ((!src && src_len) || (!dst && dst_cap))
-        return error_set(err, HOP_ERR_INVALID, "gzip: NULL buffer");
-    while (another && rc == HOP_OK) {
-        size_t data = 0, produced = 0, used = 0;
-        rc = gzip_parse_header(p, src_len, pos, &data, err);
-        if (rc)
-            break;
-        rc = inflate_at(p + data, src_len - data, data, out + total,
-                        dst_cap - total, total, &produced, &used, err);
-        total += produced;
-        if (rc)
-            break;
-        pos = data + used;
-        rc = gzip_check_trailer(p, src_len, pos, out + total - produced,
-                                produced, err);
-        if (rc)
-            break;
-        pos += GZIP_TRAILER_SIZE;
-        rc = gzip_after_member(p, src_len, pos, &another, err);
-    }
-    if (out_len)
-        *out_len = total;
-    return rc;
-}
-
-int gzip_isize(const void *src, size_t src_len, uint32_t *isize,
-               struct hop_error *err)
-{
-    const uint8_t *p = src;
-    if (src_len < GZIP_HEADER_SIZE + GZIP_TRAILER_SIZE)
-        return error_set(err, HOP_ERR_TRUNCATED,
-                         "gzip: %zu bytes is too short for a gzip file", src_len);
-    if (!gzip_has_magic(src, src_len))
-        return error_set(err, HOP_ERR_INVALID,
-                         "gzip: bad magic %02x %02x (want 1f 8b)", p[0], p[1]);
-    *isize = load_le32(p + src_len - 4);
-    return HOP_OK;
-}
-
-int gzip_peek(const void *src, size_t src_len, void *dst, size_t n, size_t *got,
-              struct hop_error *err)
-{
-    struct hop_error scratch;
-    int rc = gzip_inflate(src, src_len, dst, n, got, &scratch);
-    if (rc == HOP_ERR_LIMIT || rc == HOP_OK)
-        return HOP_OK;
-    if (err)
-        *err = scratch;
+        *out_len = job.out_len;
+    if (in_used)
+        *in_used = job.in_used;
     return rc;
 }

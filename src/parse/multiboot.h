@@ -1,13 +1,14 @@
 /* The boot information as it is laid out in memory: Multiboot Specification
  * 0.6.96 section 3.3 ("Boot information format") and Multiboot2
  * Specification 2.0 section 3.6 ("Boot information").  hop reads these
- * layouts from its own loader (src/parse/bootinfo.c) and writes them for the
- * kernels it boots (src/protos/multiboot1.c, multiboot2.c), so both sides
- * use these one copies.  The headers a kernel embeds are in mbheader.h.
+ * layouts from its own loader (src/parse/bootinfo_mb1.c, bootinfo_mb2.c) and
+ * writes them for the kernels it boots (src/protos/multiboot1.c,
+ * multiboot2.c), so both sides use these one copies.  The headers a kernel
+ * embeds are in mbheader.h.
  *
  * The structures are packed and little-endian, as the protocols are (x86):
  * copy them in and out with memcpy, never point them at unaligned memory.
- * Memory map entry types are the e820 numbers, enum mem_type (bootinfo.h). */
+ * Memory map entry types are the e820 numbers, enum mem_type (mm/memmap.h). */
 #ifndef HOP_MULTIBOOT_H
 #define HOP_MULTIBOOT_H
 
@@ -138,8 +139,8 @@ enum mb2_info_tag_type {
 };
 
 /* For messages: "memory map", ...; "unknown" past the last type we know.
- * Inline, so that src/parse/bootinfo.c stays one file (the test kernels compile
- * it alone). */
+ * Inline, so that the test kernels, which compile the bootinfo parser
+ * (kernels/kernels.mk, TK_LIB_SRC), need nothing more from src/parse. */
 static inline const char *mb2_info_tag_name(uint32_t type)
 {
     static const char *const names[MB2_INFO_TAG_TYPE_COUNT] = {

@@ -1,4 +1,6 @@
-/* libFuzzer target for src/parse/bootinfo.c.
+/* libFuzzer target for the boot information parsers (src/parse/bootinfo.c,
+ * bootinfo_mb2.c, bootinfo_mb1.c) and the map normalization they use
+ * (src/mm/memmap.c).
  *
  * The input is an 8-byte header followed by a simulated physical memory:
  *

@@ -1,11 +1,11 @@
-/* Unit tests of src/parse/bootinfo.c: multiboot2 and multiboot1 info blocks built
- * by hand in a simulated physical memory, the memory map normalization, and
- * malformed input of every kind the parsers must refuse.
+/* Unit tests of src/parse/bootinfo*.c: multiboot2 and multiboot1 info blocks
+ * built by hand in a simulated physical memory, and malformed input of every
+ * kind the parsers must refuse.  The map normalization is test_memmap.c's.
  *
  * The simulated memory hands out a fresh heap copy of exactly the range asked
  * for on every map, so AddressSanitizer catches any read beyond a view, not
  * just beyond the whole memory.  The layouts below are transcribed from the
- * specifications independently of src/parse/bootinfo.c. */
+ * specifications independently of the parsers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "parse/bootinfo.h"
+#include "map_expect.h"
 
 /* ---- specification constants (Multiboot2 3.6, Multiboot 0.6.96 3.3, UEFI) */
 
@@ -240,27 +241,6 @@ static void mb2_finish(struct blob *x)
 /* ---- assertions -------------------------------------------------------- */
 
 static struct bootinfo bi; /* 8 KiB: kept off the stack */
-
-static void expect_map(const struct bootinfo *b, const struct mem_region *want, size_t n)
-{
-    if (b->map_count != n) {
-        for (size_t i = 0; i < b->map_count; i++)
-            print_message("  got [0x%llx, 0x%llx) %u\n", (unsigned long long)b->map[i].start,
-                          (unsigned long long)b->map[i].end, b->map[i].type);
-    }
-    assert_int_equal(b->map_count, n);
-    for (size_t i = 0; i < n; i++) {
-        assert_int_equal(b->map[i].start, want[i].start);
-        assert_int_equal(b->map[i].end, want[i].end);
-        assert_int_equal(b->map[i].type, want[i].type);
-    }
-}
-
-#define EXPECT_MAP(b, ...)                                                                  \
-    do {                                                                                    \
-        const struct mem_region want_[] = { __VA_ARGS__ };                                  \
-        expect_map((b), want_, sizeof(want_) / sizeof(want_[0]));                           \
-    } while (0)
 
 /* The memory of the last parse_mb2_blob: kept until the next one, since bi
  * points into its views. */
@@ -1387,7 +1367,8 @@ static void test_unknown_magic(void **state)
 }
 
 /* ==========================================================================
- * Memory map normalization
+ * Memory map at the top of the address space: the parsers clip lengths that
+ * wrap, the map keeps the last bytes apart
  * ========================================================================== */
 
 static void map_reset(void) { memset(&bi, 0, sizeof(bi)); }
@@ -1395,116 +1376,6 @@ static void map_reset(void) { memset(&bi, 0, sizeof(bi)); }
 static void add(paddr_t start, paddr_t end, uint32_t type)
 {
     assert_int_equal(bootinfo_add_region(&bi, start, end, type), HOP_OK);
-}
-
-static void test_norm_partial_overlap(void **state)
-{
-    (void)state;
-    map_reset();
-    add(0, 100, MEM_USABLE);
-    add(50, 150, MEM_RESERVED);
-    EXPECT_MAP(&bi, { 0, 50, MEM_USABLE }, { 50, 150, MEM_RESERVED });
-    map_reset();
-    add(50, 150, MEM_USABLE);
-    add(0, 100, MEM_RESERVED);
-    EXPECT_MAP(&bi, { 0, 100, MEM_RESERVED }, { 100, 150, MEM_USABLE });
-}
-
-static void test_norm_containment(void **state)
-{
-    (void)state;
-    map_reset();
-    add(0, 100, MEM_USABLE);
-    add(40, 60, MEM_RESERVED);
-    EXPECT_MAP(&bi, { 0, 40, MEM_USABLE }, { 40, 60, MEM_RESERVED }, { 60, 100, MEM_USABLE });
-    /* the lesser type inside the greater disappears */
-    map_reset();
-    add(0, 100, MEM_RESERVED);
-    add(40, 60, MEM_USABLE);
-    EXPECT_MAP(&bi, { 0, 100, MEM_RESERVED });
-    /* nested three deep */
-    map_reset();
-    add(0, 100, MEM_USABLE);
-    add(10, 90, MEM_ACPI_NVS);
-    add(20, 30, MEM_BAD);
-    add(40, 50, MEM_ACPI_RECLAIM);
-    EXPECT_MAP(&bi, { 0, 10, MEM_USABLE }, { 10, 20, MEM_ACPI_NVS }, { 20, 30, MEM_BAD },
-               { 30, 90, MEM_ACPI_NVS }, { 90, 100, MEM_USABLE });
-}
-
-static void test_norm_adjacency(void **state)
-{
-    (void)state;
-    map_reset();
-    add(0, 10, MEM_USABLE);
-    add(10, 20, MEM_USABLE);
-    add(30, 40, MEM_USABLE); /* a gap: not merged */
-    add(20, 25, MEM_RESERVED);
-    EXPECT_MAP(&bi, { 0, 20, MEM_USABLE }, { 20, 25, MEM_RESERVED }, { 30, 40, MEM_USABLE });
-    /* filling the gaps joins everything of one type */
-    add(25, 30, MEM_RESERVED);
-    add(20, 25, MEM_USABLE);
-    EXPECT_MAP(&bi, { 0, 20, MEM_USABLE }, { 20, 30, MEM_RESERVED }, { 30, 40, MEM_USABLE });
-}
-
-static void test_norm_unsorted_and_identical(void **state)
-{
-    (void)state;
-    map_reset();
-    bi.map[0] = (struct mem_region){ 300, 400, MEM_USABLE };
-    bi.map[1] = (struct mem_region){ 0, 100, MEM_USABLE };
-    bi.map[2] = (struct mem_region){ 200, 300, MEM_RESERVED };
-    bi.map[3] = (struct mem_region){ 0, 100, MEM_USABLE };
-    bi.map[4] = (struct mem_region){ 300, 400, MEM_USABLE };
-    bi.map[5] = (struct mem_region){ 100, 150, MEM_USABLE };
-    bi.map_count = 6;
-    assert_int_equal(bootinfo_normalize_map(&bi), HOP_OK);
-    EXPECT_MAP(&bi, { 0, 150, MEM_USABLE }, { 200, 300, MEM_RESERVED }, { 300, 400, MEM_USABLE });
-    /* normalizing a normalized map changes nothing */
-    assert_int_equal(bootinfo_normalize_map(&bi), HOP_OK);
-    EXPECT_MAP(&bi, { 0, 150, MEM_USABLE }, { 200, 300, MEM_RESERVED }, { 300, 400, MEM_USABLE });
-}
-
-static void test_norm_empty_entries(void **state)
-{
-    (void)state;
-    map_reset();
-    add(5, 5, MEM_BAD);   /* zero length */
-    add(10, 5, MEM_BAD);  /* end before start */
-    assert_int_equal(bi.map_count, 0);
-    bi.map[0] = (struct mem_region){ 7, 7, MEM_RESERVED };
-    bi.map[1] = (struct mem_region){ 0, 10, MEM_USABLE };
-    bi.map[2] = (struct mem_region){ 9, 3, MEM_BAD };
-    bi.map_count = 3;
-    assert_int_equal(bootinfo_normalize_map(&bi), HOP_OK);
-    EXPECT_MAP(&bi, { 0, 10, MEM_USABLE });
-}
-
-static void test_norm_type_ranking(void **state)
-{
-    (void)state;
-    assert_true(mem_type_rank(MEM_USABLE) < mem_type_rank(MEM_ACPI_RECLAIM));
-    assert_true(mem_type_rank(MEM_ACPI_RECLAIM) < mem_type_rank(MEM_PERSISTENT));
-    assert_true(mem_type_rank(MEM_PERSISTENT) < mem_type_rank(MEM_ACPI_NVS));
-    assert_true(mem_type_rank(MEM_ACPI_NVS) < mem_type_rank(MEM_RESERVED));
-    assert_true(mem_type_rank(MEM_RESERVED) < mem_type_rank(MEM_BAD));
-    assert_int_equal(mem_type_rank(6), mem_type_rank(MEM_RESERVED));
-    assert_int_equal(mem_type_rank(0xdeadbeef), mem_type_rank(MEM_RESERVED));
-
-    /* a staircase: each type covers [0, 10*k) and the higher one wins */
-    static const uint32_t by_rank[] = { MEM_USABLE, MEM_ACPI_RECLAIM, MEM_PERSISTENT,
-                                        MEM_ACPI_NVS, MEM_RESERVED, MEM_BAD };
-    map_reset();
-    for (int k = 0; k < 6; k++)
-        add(0, 10 * (6 - k), by_rank[k]);
-    EXPECT_MAP(&bi, { 0, 10, MEM_BAD }, { 10, 20, MEM_RESERVED }, { 20, 30, MEM_ACPI_NVS },
-               { 30, 40, MEM_PERSISTENT }, { 40, 50, MEM_ACPI_RECLAIM }, { 50, 60, MEM_USABLE });
-    /* unknown types are stored as reserved and merge with it */
-    map_reset();
-    add(0, 10, 99);
-    add(10, 20, MEM_RESERVED);
-    add(20, 30, 0);
-    EXPECT_MAP(&bi, { 0, 30, MEM_RESERVED });
 }
 
 static void test_norm_top_of_address_space(void **state)
@@ -1533,135 +1404,9 @@ static void test_norm_top_of_address_space(void **state)
     free(x);
 }
 
-static void test_norm_table_overflow(void **state)
-{
-    (void)state;
-    struct mem_region *saved = malloc(sizeof(bi.map));
-    map_reset();
-    for (paddr_t i = 0; i < BOOTINFO_MAX_REGIONS; i++)
-        add(i * 0x100, i * 0x100 + 0x80, MEM_USABLE);
-    assert_int_equal(bi.map_count, BOOTINFO_MAX_REGIONS);
-    memcpy(saved, bi.map, sizeof(bi.map));
-
-    /* one more disjoint region: no room, map untouched */
-    assert_int_equal(bootinfo_add_region(&bi, 0x100000, 0x100010, MEM_USABLE), HOP_ERR_LIMIT);
-    assert_int_equal(bi.map_count, BOOTINFO_MAX_REGIONS);
-    assert_memory_equal(saved, bi.map, sizeof(bi.map));
-    /* a split would make two more */
-    assert_int_equal(bootinfo_add_region(&bi, 0x10, 0x20, MEM_RESERVED), HOP_ERR_LIMIT);
-    assert_memory_equal(saved, bi.map, sizeof(bi.map));
-    /* growing an entry, or bridging two, fits */
-    add(0x80, 0x90, MEM_USABLE);
-    assert_int_equal(bi.map_count, BOOTINFO_MAX_REGIONS);
-    add(0x180, 0x200, MEM_USABLE);
-    assert_int_equal(bi.map_count, BOOTINFO_MAX_REGIONS - 1);
-    /* replacing a whole entry by another type fits */
-    add(0x300, 0x380, MEM_BAD);
-    assert_int_equal(bi.map_count, BOOTINFO_MAX_REGIONS - 1);
-
-    /* a raw table whose resolution needs more than the table */
-    map_reset();
-    for (size_t i = 0; i < BOOTINFO_MAX_REGIONS / 2; i++) {
-        bi.map[2 * i] = (struct mem_region){ i * 0x100, i * 0x100 + 0x80, MEM_USABLE };
-        bi.map[2 * i + 1] = (struct mem_region){ i * 0x100 + 0x40, i * 0x100 + 0x50, MEM_BAD };
-    }
-    bi.map_count = BOOTINFO_MAX_REGIONS;
-    memcpy(saved, bi.map, sizeof(bi.map));
-    assert_int_equal(bootinfo_normalize_map(&bi), HOP_ERR_LIMIT);
-    assert_int_equal(bi.map_count, BOOTINFO_MAX_REGIONS);
-    assert_memory_equal(saved, bi.map, sizeof(bi.map));
-    free(saved);
-}
-
-/* Random maps against a brute-force oracle, exhaustively over a small
- * address space (at 0 and at the top of the address space). */
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint32_t rng(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (uint32_t)(rng_state >> 32);
-}
-
-#define ORACLE_SPAN 48
-
-static void oracle_round(paddr_t base, bool raw)
-{
-    static const uint32_t types[] = { MEM_USABLE, MEM_RESERVED, MEM_ACPI_RECLAIM, MEM_ACPI_NVS,
-                                      MEM_BAD, MEM_PERSISTENT, 0, 6, 1000 };
-    int want[ORACLE_SPAN]; /* rank at base + i, -1 for none */
-    size_t n = 1 + rng() % 24;
-    map_reset();
-    for (size_t i = 0; i < ORACLE_SPAN; i++)
-        want[i] = -1;
-    for (size_t i = 0; i < n; i++) {
-        paddr_t a = rng() % (ORACLE_SPAN + 1), b = rng() % (ORACLE_SPAN + 1);
-        uint32_t type = types[rng() % (sizeof(types) / sizeof(types[0]))];
-        for (paddr_t p = a; p < b; p++)
-            want[p] = MAX(want[p], mem_type_rank(type));
-        if (raw)
-            bi.map[bi.map_count++] = (struct mem_region){ base + a, base + b, type };
-        else
-            add(base + a, base + b, type);
-    }
-    if (raw)
-        assert_int_equal(bootinfo_normalize_map(&bi), HOP_OK);
-    for (size_t i = 0; i < bi.map_count; i++) {
-        assert_true(bi.map[i].start < bi.map[i].end);
-        assert_string_not_equal(mem_type_name(bi.map[i].type), "unknown");
-        if (i > 0) {
-            assert_true(bi.map[i - 1].end <= bi.map[i].start);
-            assert_false(bi.map[i - 1].end == bi.map[i].start &&
-                         bi.map[i - 1].type == bi.map[i].type);
-        }
-    }
-    for (paddr_t p = 0; p < ORACLE_SPAN; p++) {
-        int got = -1;
-        for (size_t i = 0; i < bi.map_count; i++)
-            if (bi.map[i].start <= base + p && base + p < bi.map[i].end)
-                got = mem_type_rank(bi.map[i].type);
-        assert_int_equal(got, want[p]);
-    }
-}
-
-static void test_norm_random_against_oracle(void **state)
-{
-    (void)state;
-    for (int round = 0; round < 3000; round++) {
-        oracle_round(0, round & 1);
-        oracle_round(UINT64_MAX - ORACLE_SPAN, round & 1);
-    }
-}
-
 /* ==========================================================================
- * Small helpers
+ * Modules
  * ========================================================================== */
-
-static void test_mem_type_name(void **state)
-{
-    (void)state;
-    assert_string_equal(mem_type_name(MEM_USABLE), "usable");
-    assert_string_equal(mem_type_name(MEM_RESERVED), "reserved");
-    assert_string_equal(mem_type_name(MEM_ACPI_RECLAIM), "ACPI reclaimable");
-    assert_string_equal(mem_type_name(MEM_ACPI_NVS), "ACPI NVS");
-    assert_string_equal(mem_type_name(MEM_BAD), "bad");
-    assert_string_equal(mem_type_name(MEM_PERSISTENT), "persistent");
-    assert_string_equal(mem_type_name(6), "unknown");
-}
-
-static void test_total(void **state)
-{
-    (void)state;
-    map_reset();
-    add(0, 0x1000, MEM_USABLE);
-    add(0x2000, 0x2800, MEM_USABLE);
-    add(0x3000, 0x3100, MEM_ACPI_NVS);
-    assert_int_equal(bootinfo_total(&bi, MEM_USABLE), 0x1800);
-    assert_int_equal(bootinfo_total(&bi, MEM_ACPI_NVS), 0x100);
-    assert_int_equal(bootinfo_total(&bi, MEM_BAD), 0);
-}
 
 static void test_find_module(void **state)
 {
@@ -1727,20 +1472,11 @@ int main(void)
         cmocka_unit_test(test_mb1_truncated_everywhere),
         cmocka_unit_test(test_mb1_too_many_regions),
         cmocka_unit_test(test_unknown_magic),
-        cmocka_unit_test(test_norm_partial_overlap),
-        cmocka_unit_test(test_norm_containment),
-        cmocka_unit_test(test_norm_adjacency),
-        cmocka_unit_test(test_norm_unsorted_and_identical),
-        cmocka_unit_test(test_norm_empty_entries),
-        cmocka_unit_test(test_norm_type_ranking),
         cmocka_unit_test(test_norm_top_of_address_space),
-        cmocka_unit_test(test_norm_table_overflow),
-        cmocka_unit_test(test_norm_random_against_oracle),
-        cmocka_unit_test(test_mem_type_name),
-        cmocka_unit_test(test_total),
         cmocka_unit_test(test_find_module),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     live_sim_free();
     return failed;
 }
+

@@ -11,7 +11,7 @@
 #include <zlib.h>
 
 #include "console/console.h"
-#include "parse/inflate.h"
+#include "parse/gzip.h"
 #include "console/progress.h"
 #include "capture.h"
 

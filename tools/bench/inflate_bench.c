@@ -7,7 +7,8 @@
  *
  * Build (no sanitizers):
  *   gcc -O2 -Isrc -DHOP_HOST tools/bench/inflate_bench.c src/parse/inflate.c \
- *       src/lib/crc32.c src/lib/error.c src/lib/fmt.c -lz -o build/inflate_bench */
+ *       src/parse/gzip.c src/lib/crc32.c src/lib/error.c src/lib/fmt.c -lz \
+ *       -o build/inflate_bench */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +17,7 @@
 #include <time.h>
 #include <zlib.h>
 
-#include "parse/inflate.h"
+#include "parse/gzip.h"
 
 #define BENCH_RUNS 7
 #define BENCH_SIZE (16u << 20)

@@ -193,16 +193,6 @@ int kimage_add_reserved(struct kimage *k, paddr_t start, paddr_t end, const char
     return HOP_OK;
 }
 
-bool kimage_reserved_overlap(const struct kimage *k, paddr_t start, paddr_t end, size_t *index)
-{
-    for (size_t i = 0; i < k->reserved_count; i++)
-        if (k->reserved[i].start < end && start < k->reserved[i].end) {
-            *index = i;
-            return true;
-        }
-    return false;
-}
-
 int kimage_add_placed(struct kimage *k, const struct kimage_place_req *req, size_t *index,
                       struct hop_error *err)
 {

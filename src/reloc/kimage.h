@@ -184,8 +184,18 @@ int kimage_set_control(struct kimage *k, uint64_t size, uint64_t align, struct h
 int kimage_add_reserved(struct kimage *k, paddr_t start, paddr_t end, const char *name,
                         struct hop_error *err);
 
-/* Whether [start, end) overlaps a workspace; *index is then the lowest. */
-bool kimage_reserved_overlap(const struct kimage *k, paddr_t start, paddr_t end, size_t *index);
+/* Whether [start, end) overlaps a workspace; *index is then the lowest.
+ * Inline: the allocator and the planner ask it too. */
+static inline bool kimage_reserved_overlap(const struct kimage *k, paddr_t start, paddr_t end,
+                                           size_t *index)
+{
+    for (size_t i = 0; i < k->reserved_count; i++)
+        if (k->reserved[i].start < end && start < k->reserved[i].end) {
+            *index = i;
+            return true;
+        }
+    return false;
+}
 
 /* Plans everything (docs/relocation.md).  Afterwards k->placed[].addr,
  * control_addr, ops_addr, the fixed segments' flags and digests and k->stats

@@ -66,6 +66,11 @@ static int bz_identify(struct bz_reader *r, size_t size, struct bzimage *out)
 
     r->limit = MIN(size, (size_t)BZ_OFF_VERSION + sizeof(uint16_t));
     r->limit_name = "file ends";
+    /* Too short for a boot sector: nothing says it was meant to be a bzImage
+     * (an ELF or a multiboot image can be this small). */
+    if (size < BZ_OFF_BOOT_FLAG + sizeof(uint16_t))
+        return error_set(r->err, HOP_ERR_NOTFOUND, "%s: not a bzImage: %zu bytes, shorter "
+                         "than a boot sector", r->path, size);
     BZ_READ(r, BZ_OFF_BOOT_FLAG, uint16_t, "boot_flag", boot_flag);
     if (boot_flag != BZ_BOOT_FLAG)
         return error_set(r->err, HOP_ERR_NOTFOUND,

@@ -11,7 +11,7 @@ import zlib
 
 import pytest
 
-from conftest import KERNELS
+from hoptest import KERNELS
 
 QEMU = "qemu-system-x86_64"
 # isa-debug-exit turns the value V written to port 0xf4 into exit status

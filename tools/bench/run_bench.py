@@ -553,6 +553,9 @@ def e2e_rounds(name, variants, direct_args, rounds, timeout, marker):
             own[which].append(t[1] - t[0])
             if which != "direct" and which not in stats:
                 stats[which] = keyvals(out, "hop: stats:")
+                rd = re.search(r"hop: RAM disk: module \d+, (\d+) bytes", out)
+                if rd:
+                    stats[which]["ramdisk_bytes"] = int(rd.group(1))
     out = []
     if not times["direct"]:
         return out
@@ -586,6 +589,10 @@ def e2e_rounds(name, variants, direct_args, rounds, timeout, marker):
         record(g, case, "end_s", round(res["hop_end"], 3), "s")
         record(g, case, "end_ratio", round(res["end_ratio"], 3))
         record(g, case, "first_line_all", " ".join("%.3f" % t for t in times[label]), "s")
+        if st.get("ramdisk_bytes"):
+            # what GRUB reads from disk: hop's image and the RAM disk
+            res["grub_reads"] = os.path.getsize(variants[label][0]) + st["ramdisk_bytes"]
+            record(g, case, "grub_reads_bytes", res["grub_reads"], "bytes")
         if st:
             record(g, case, "copy_amplification", round(res["amp"], 4))
             record(g, case, "extra_bytes", st["extra"], "bytes")
@@ -617,8 +624,22 @@ def section_e2e(rounds, debian_rounds):
         if p.returncode:
             say("  (no Debian kernel: %s)" % (p.stderr.strip()[-300:]))
         else:
+            initrd = os.path.join(DEBIAN, "initrd.cpio")
+            vmlinuz = os.path.join(DEBIAN, "vmlinuz")
+            direct_reads = os.path.getsize(vmlinuz) + os.path.getsize(initrd)
+            record("e2e", "Debian 12 Linux, direct", "grub_reads_bytes", direct_reads, "bytes")
+            bz = e2e_rounds(
+                "Debian 12 bzImage",
+                variants(["--via", "grub-bios", "--mem", "512M", "--hop-cmdline", "debug-exit",
+                          vmlinuz, "--cmdline", LINUX_CMDLINE, "--module", initrd + "=initrd"]),
+                ["--via", "grub-bios", "--mem", "512M", "--direct", "--direct-protocol", "linux",
+                 vmlinuz, "--cmdline", LINUX_CMDLINE, "--module", initrd], debian_rounds, 300,
+                LINUX_MARKER)
+            for r in bz:
+                r["direct_reads"] = direct_reads
+            results_ += bz
             results_ += e2e_rounds(
-                "Debian 12 Linux",
+                "Debian 12 vmlinux",
                 variants(["--via", "grub-bios", "--mem", "512M", "--hop-cmdline",
                           "debug-exit protocol=linux", os.path.join(DEBIAN, "vmlinux"),
                           "--cmdline", LINUX_CMDLINE, "--module",
@@ -636,8 +657,14 @@ def section_e2e(rounds, debian_rounds):
         "exits; Debian: after userspace);")
     say("in hop: from hop's first line to the kernel's first line (hop's work after GRUB "
         "loaded it; for Linux also the kernel's own start until its console is up).")
-    say("Debian: GRUB loads the 8 MiB bzImage, which decompresses itself; through hop, GRUB "
-        "loads a RAM disk with the 63 MiB vmlinux.")
+    say("Debian: direct, GRUB loads the 8 MiB bzImage, which decompresses itself; through hop, "
+        "GRUB loads a RAM disk with the same bzImage (\"bzImage\") or with the 63 MiB vmlinux "
+        "(\"vmlinux\").")
+    for r in results_:
+        if r.get("grub_reads") and r.get("direct_reads"):
+            say("%s: GRUB reads %d bytes through hop, %d direct (%.3fx)" % (
+                r["name"], r["grub_reads"], r["direct_reads"],
+                r["grub_reads"] / r["direct_reads"]))
     say()
 
 

@@ -26,6 +26,7 @@ KERNELS_DIR = os.path.join(BUILD_DIR, "kernels")                # kernels/: demo
 TEST_KERNELS_DIR = os.path.join(BUILD_DIR, "tests", "kernels")  # tests/qemu/kernels
 DEBIAN_DIR = os.path.join(BUILD_DIR, "debian")   # tools/fetch-debian-kernel's
 DEBIAN_MARKER = "HOP-LINUX-MARKER: userspace reached"   # its initrd's /init says
+DEBIAN_CMDLINE = "HOP-LINUX-CMDLINE: "    # then /proc/cmdline, first thing
 
 
 def in_source_tree(tools_dir):

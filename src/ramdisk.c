@@ -171,10 +171,8 @@ int ramdisk_open(struct ramdisk *rd, const struct bootinfo *bi,
     if (rc == HOP_OK)
         rc = ramdisk_load_archive(rd, data, size, err);
     if (rc) {
-        char what[64];
-        fmt_snprintf(what, sizeof(what), "ramdisk (module %zu)", i);
         rd->archive = NULL;
-        error_prefix(err, what);
+        error_prefix(err, "ramdisk (module %zu)", i);
         return rc;
     }
     rd->module = &bi->modules[i];
@@ -236,7 +234,7 @@ int ramdisk_open_file(const struct ramdisk *rd, const char *path,
     *file = (struct ramdisk_file){ .data = ramdisk_empty };
     int rc = cpio_path_normalize(path, strlen(path), norm, sizeof(norm), err);
     if (rc) {
-        error_prefix(err, path);
+        error_prefix(err, "%s", path);
         return rc;
     }
     fmt_snprintf(file->path, sizeof(file->path), "/%s", norm);
@@ -251,7 +249,7 @@ int ramdisk_open_file(const struct ramdisk *rd, const char *path,
     if (rc) {
         file->data = ramdisk_empty;
         file->size = 0;
-        error_prefix(err, file->path);
+        error_prefix(err, "%s", file->path);
         return rc;
     }
     return HOP_OK;
@@ -264,6 +262,6 @@ int ramdisk_list_dir(const struct ramdisk *rd, const char *dir, cpio_list_fn fn,
         return error_set(err, HOP_ERR_NOTFOUND, "%s: there is no ramdisk", dir);
     int rc = cpio_list_dir(rd->archive, rd->archive_size, dir, fn, ctx, err);
     if (rc < 0)
-        error_prefix(err, dir);
+        error_prefix(err, "%s", dir);
     return rc;
 }

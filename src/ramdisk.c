@@ -287,6 +287,7 @@ static bool ramdisk_module_matches(const struct boot_module *m, const char *path
 }
 
 #define RAMDISK_NOT_FOUND "not in the ramdisk nor a module name"
+#define RAMDISK_NOT_FOUND_NONE "not a module name, and there is no ramdisk"
 
 /* A path found nowhere.  Without a RAM disk, say why there is none: the
  * file asked for was most likely meant to be in it. */
@@ -296,14 +297,12 @@ static int ramdisk_not_found(const struct ramdisk *rd, struct hop_error *err)
     if (rd->archive)
         return error_set(err, HOP_ERR_NOTFOUND, RAMDISK_NOT_FOUND);
     if (n == 0)
-        return error_set(err, HOP_ERR_NOTFOUND,
-                         RAMDISK_NOT_FOUND " (there is no ramdisk: no modules were given)");
+        return error_set(err, HOP_ERR_NOTFOUND, RAMDISK_NOT_FOUND_NONE ": no modules were given");
     if (n > 1)
-        return error_set(err, HOP_ERR_NOTFOUND,
-                         RAMDISK_NOT_FOUND " (there is no ramdisk: none of the %zu modules "
-                         "is a cpio newc archive or a gzip of one)", n);
+        return error_set(err, HOP_ERR_NOTFOUND, RAMDISK_NOT_FOUND_NONE ": none of the %zu "
+                         "modules is a cpio newc archive or a gzip of one", n);
     ramdisk_why_not(rd, 0, err);
-    error_prefix(err, RAMDISK_NOT_FOUND " (there is no ramdisk)");
+    error_prefix(err, RAMDISK_NOT_FOUND_NONE);
     return err ? (err->code = HOP_ERR_NOTFOUND) : HOP_ERR_NOTFOUND;
 }
 

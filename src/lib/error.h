@@ -26,7 +26,11 @@ enum hop_status {
     HOP_ERR_LIMIT = -9,     /* a fixed table of ours is full */
 };
 
-#define HOP_ERROR_MSG_MAX 192
+/* Room for a path, a nested reason and the module it came from (the
+ * longest messages, ramdisk.c's "not a module name, and there is no
+ * ramdisk: module 0 ...", are about 220 bytes); longer arguments are cut in
+ * their middle.  One message is kept per config entry (boot_all). */
+#define HOP_ERROR_MSG_MAX 256
 
 struct hop_error {
     int code;

@@ -178,8 +178,8 @@ static void test_no_modules(void **state)
     assert_null(rd.archive);
     assert_null(rd.module);
     assert_int_equal(ramdisk_open_file(&rd, "/boot/x", &f, &err), HOP_ERR_NOTFOUND);
-    assert_string_equal(err.msg, "/boot/x: not in the ramdisk nor a module name "
-                                 "(there is no ramdisk: no modules were given)");
+    assert_string_equal(err.msg, "/boot/x: not a module name, and there is no ramdisk: "
+                                 "no modules were given");
     assert_int_equal(ramdisk_list_dir(&rd, "/", NULL, NULL, &err), HOP_ERR_NOTFOUND);
     sim_free(s);
 }
@@ -359,15 +359,14 @@ static void test_not_found_says_why_no_ramdisk(void **state)
     assert_int_equal(ramdisk_open(&rd, &s->bi, &s->src, &err), HOP_OK);
     assert_null(rd.archive);
     assert_int_equal(ramdisk_open_file(&rd, "/hop.cfg", &f, &err), HOP_ERR_NOTFOUND);
-    assert_string_equal(err.msg, "/hop.cfg: not in the ramdisk nor a module name (there is "
-                        "no ramdisk): module 0 \"/boot/foo\": not a RAM disk: starts with 3f "
+    assert_string_equal(err.msg, "/hop.cfg: not a module name, and there is no ramdisk: "
+                        "module 0 \"/boot/foo\": not a RAM disk: starts with 3f "
                         "8a 00 11, neither cpio newc (\"070701\"/\"070702\") nor gzip (1f 8b)");
     sim_module(s, "bar", "", 0);
     assert_int_equal(ramdisk_open(&rd, &s->bi, &s->src, &err), HOP_OK);
     assert_int_equal(ramdisk_open_file(&rd, "/hop.cfg", &f, &err), HOP_ERR_NOTFOUND);
-    assert_string_equal(err.msg, "/hop.cfg: not in the ramdisk nor a module name (there is "
-                        "no ramdisk: none of the 2 modules is a cpio newc archive or a gzip "
-                        "of one)");
+    assert_string_equal(err.msg, "/hop.cfg: not a module name, and there is no ramdisk: "
+                        "none of the 2 modules is a cpio newc archive or a gzip of one");
     /* the module itself can still be opened by name */
     assert_int_equal(ramdisk_open_file(&rd, "foo", &f, &err), HOP_OK);
     assert_int_equal(f.size, 4);

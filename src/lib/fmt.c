@@ -46,31 +46,42 @@ static void out_pad(struct out *o, char c, int n)
         out_char(o, c);
 }
 
-/* Length of the UTF-8 character at s[0..n): 2 to 4, or 0 when it is not a
- * valid one (RFC 3629: no overlong forms, no surrogates, at most U+10FFFF),
- * or is a C1 control (U+0080-U+009F: some terminals obey those too). */
+/* The well-formed UTF-8 characters of more than one byte (RFC 3629,
+ * section 4): the range of the first byte gives the length and the range of
+ * the second; the others are continuation bytes.  U+0080-U+009F, the C1
+ * controls (some terminals obey them too), are left out as if ill-formed. */
+static const struct utf8_form {
+    unsigned char first_lo, first_hi, len, second_lo, second_hi;
+} utf8_forms[] = {
+    { 0xc2, 0xc2, 2, 0xa0, 0xbf }, /* U+00A0-U+00BF: above the C1 controls */
+    { 0xc3, 0xdf, 2, 0x80, 0xbf },
+    { 0xe0, 0xe0, 3, 0xa0, 0xbf }, /* no overlong forms */
+    { 0xe1, 0xec, 3, 0x80, 0xbf },
+    { 0xed, 0xed, 3, 0x80, 0x9f }, /* no UTF-16 surrogates */
+    { 0xee, 0xef, 3, 0x80, 0xbf },
+    { 0xf0, 0xf0, 4, 0x90, 0xbf }, /* no overlong forms */
+    { 0xf1, 0xf3, 4, 0x80, 0xbf },
+    { 0xf4, 0xf4, 4, 0x80, 0x8f }, /* up to U+10FFFF */
+};
+#define UTF8_CONT_MASK 0xc0
+#define UTF8_CONT 0x80
+
+/* Length of the UTF-8 character at s[0..n) (2 to 4), or 0 when there is no
+ * well-formed one (see utf8_forms). */
 static size_t utf8_len(const unsigned char *s, size_t n)
 {
-    size_t len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
-    unsigned char lo = 0x80, hi = 0xbf; /* the second byte's range */
-    if (s[0] < 0xc2 || s[0] > 0xf4 || len > n)
-        return 0;
-    if (s[0] == 0xc2)
-        lo = 0xa0;
-    else if (s[0] == 0xe0)
-        lo = 0xa0;
-    else if (s[0] == 0xed)
-        hi = 0x9f;
-    else if (s[0] == 0xf0)
-        lo = 0x90;
-    else if (s[0] == 0xf4)
-        hi = 0x8f;
-    if (s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if ((s[i] & 0xc0) != 0x80)
+    for (size_t f = 0; f < ARRAY_SIZE(utf8_forms); f++) {
+        const struct utf8_form *u = &utf8_forms[f];
+        if (s[0] < u->first_lo || s[0] > u->first_hi)
+            continue;
+        if (n < u->len || s[1] < u->second_lo || s[1] > u->second_hi)
             return 0;
-    return len;
+        for (size_t i = 2; i < u->len; i++)
+            if ((s[i] & UTF8_CONT_MASK) != UTF8_CONT)
+                return 0;
+        return u->len;
+    }
+    return 0;
 }
 
 /* The piece of text at s[0..n) that is shown as one: a byte, or a whole
@@ -79,7 +90,7 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 static size_t text_piece(const char *s, size_t n, bool escape, size_t *shown)
 {
     const unsigned char *u = (const unsigned char *)s;
-    size_t len = 1;
+    size_t len;
     *shown = 1;
     if (!escape || (u[0] >= ASCII_PRINTABLE_MIN && u[0] < ASCII_DEL))
         return 1;
@@ -145,12 +156,12 @@ struct spec {
  * %s arguments only: cuttable). */
 static void out_str(struct out *o, const struct spec *sp, const char *s, bool cuttable)
 {
-    size_t n = 0, head, tail, all;
+    size_t n = 0, head, tail;
     if (!s)
         s = "(null)";
     while ((sp->prec < 0 || n < (size_t)sp->prec) && s[n])
         n++;
-    size_t shown = text_cut(s, n, o->escape, SIZE_MAX, false, &all);
+    size_t shown = text_cut(s, n, o->escape, SIZE_MAX, false, &head);
     size_t slot = cuttable ? o->strings++ : FMT_CUT_ARGS;
     if (slot < FMT_CUT_ARGS)
         o->shown[slot] = shown;

@@ -59,6 +59,11 @@ static void test_utf8_kept_invalid_escaped(void **state)
     fmt_message(buf, sizeof(buf), "%s|%s|%s|%s|%s|%s", "\x9b" "2J", "\xc2\x9b" "2J", "\x80",
                 "\xe2\x82", "\xc0\xaf", "\xed\xa0\x80");
     assert_string_equal(buf, "\\x9b2J|\\xc2\\x9b2J|\\x80|\\xe2\\x82|\\xc0\\xaf|\\xed\\xa0\\x80");
+    /* overlong 3- and 4-byte forms, past U+10FFFF; U+00A0 and U+10FFFF pass */
+    fmt_message(buf, sizeof(buf), "%s|%s|%s|%s", "\xe0\x80\xaf", "\xf0\x80\x80\xaf",
+                "\xf4\x90\x80\x80", "\xc2\xa0\xf4\x8f\xbf\xbf");
+    assert_string_equal(buf, "\\xe0\\x80\\xaf|\\xf0\\x80\\x80\\xaf|\\xf4\\x90\\x80\\x80|"
+                             "\xc2\xa0\xf4\x8f\xbf\xbf");
 }
 
 static void test_escaping_twice_changes_nothing(void **state)

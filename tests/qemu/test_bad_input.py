@@ -23,6 +23,7 @@ ENTRIES_MAX = 16         # src/parse/config.h
 MODULES_MAX = 16
 ARENA_SIZE = 16384
 TIMEOUT_MAX = 3600
+VALUE_MAX = 4096
 DEMO_LINE_MAX = 400      # the demo kernel shows no more of a command line (about 490)
 
 
@@ -166,9 +167,9 @@ def test_default_index_out_of_range(tmp_path, demo, index):
 
 
 # --- the documented limits: at the limit boots, one past is the documented error ------------
-# (A command-line value of 4096 bytes cannot be tried here: hop reads its
-# whole command line from the boot information, up to 4095 bytes; the unit
-# tests check that limit.)
+# A command-line value is tried through GRUB (multiboot2): from a multiboot 1
+# loader such as QEMU's -kernel, hop reads at most 4095 bytes of its whole
+# command line.
 
 def entries(n, default=None):
     text = "default=%d\n" % default if default is not None else ""
@@ -223,3 +224,16 @@ def test_one_past_the_limits(tmp_path, demo, text, message):
     assert run.rc == EXIT_ERROR, run
     assert "hop: " + message + "\n" in run.out, run
     assert "demo:" not in run.out, run
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+def test_command_line_value_limit(demo, extra):
+    value = "=" + "v" * (VALUE_MAX - 1 + extra)
+    run = hop_run(demo, via="grub-bios", hop_cmdline='debug-exit cmdline="%s"' % value)
+    if extra:
+        assert run.rc == EXIT_ERROR, run
+        assert "hop: hop command line: word 2: value longer than 4096 bytes\n" in run.out, run
+        assert "demo:" not in run.out, run
+    else:  # the demo kernel prints the start of a long command line only
+        assert run.rc == EXIT_PASS, run
+        assert 'demo: command line "%s' % value[:DEMO_LINE_MAX] in run.out, run

@@ -298,12 +298,14 @@ static int ramdisk_not_found(const struct ramdisk *rd, struct hop_error *err)
         return error_set(err, HOP_ERR_NOTFOUND, RAMDISK_NOT_FOUND);
     if (n == 0)
         return error_set(err, HOP_ERR_NOTFOUND, RAMDISK_NOT_FOUND_NONE ": no modules were given");
-    if (n > 1)
-        return error_set(err, HOP_ERR_NOTFOUND, RAMDISK_NOT_FOUND_NONE ": none of the %zu "
-                         "modules is a cpio newc archive or a gzip of one", n);
-    ramdisk_why_not(rd, 0, err);
-    error_prefix(err, RAMDISK_NOT_FOUND_NONE);
-    return err ? (err->code = HOP_ERR_NOTFOUND) : HOP_ERR_NOTFOUND;
+    if (n == 1 && ramdisk_why_not(rd, 0, err) != HOP_OK) {
+        error_prefix(err, RAMDISK_NOT_FOUND_NONE);
+        if (err)
+            err->code = HOP_ERR_NOTFOUND;
+        return HOP_ERR_NOTFOUND;
+    }
+    return error_set(err, HOP_ERR_NOTFOUND, RAMDISK_NOT_FOUND_NONE ": none of the %zu "
+                     "module(s) is a cpio newc archive or a gzip of one", n);
 }
 
 static int ramdisk_find_in_modules(const struct ramdisk *rd, const char *path,

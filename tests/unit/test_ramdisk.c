@@ -366,7 +366,7 @@ static void test_not_found_says_why_no_ramdisk(void **state)
     assert_int_equal(ramdisk_open(&rd, &s->bi, &s->src, &err), HOP_OK);
     assert_int_equal(ramdisk_open_file(&rd, "/hop.cfg", &f, &err), HOP_ERR_NOTFOUND);
     assert_string_equal(err.msg, "/hop.cfg: not a module name, and there is no ramdisk: "
-                        "none of the 2 modules is a cpio newc archive or a gzip of one");
+                        "none of the 2 module(s) is a cpio newc archive or a gzip of one");
     /* the module itself can still be opened by name */
     assert_int_equal(ramdisk_open_file(&rd, "foo", &f, &err), HOP_OK);
     assert_int_equal(f.size, 4);

@@ -65,34 +65,42 @@ static const struct mem_region *ramdisk_region_at(const struct bootinfo *bi, pad
     return NULL;
 }
 
+#define RAMDISK_RANGE_TEXT_MAX 64 /* ", beyond usable RAM [0x..., 0x...)" */
+
+/* Is there RAM at addr?  Any region but bad memory: a loader may list the
+ * modules it placed as reserved (hop itself does, docs/protocols.md). */
+static bool ramdisk_is_ram(const struct mem_region *r)
+{
+    return r && r->type != MEM_BAD;
+}
+
 /* A loader may place a module past the end of RAM (QEMU's -initrd does,
- * when RAM is short): what lies there reads as zeros or garbage, so say so
- * rather than let the cpio reader find bad magic in it.  The map is
- * normalised: a usable region ends where usable RAM does.  Without a map
- * there is nothing to check against. */
+ * when RAM is short): what lies there reads as zeros or garbage, so say so,
+ * with the usable RAM the module starts in, rather than let the cpio reader
+ * find bad magic in it.  Without a map there is nothing to check against. */
 static int ramdisk_check_ram(const struct ramdisk *rd, size_t i, struct hop_error *err)
 {
     const struct boot_module *m = &rd->bi->modules[i];
-    if (rd->bi->map_count == 0 || m->end <= m->start)
+    const struct mem_region *first = ramdisk_region_at(rd->bi, m->start), *r = first;
+    paddr_t at = m->start;
+    if (rd->bi->map_count == 0)
         return HOP_OK;
-    const struct mem_region *r = ramdisk_region_at(rd->bi, m->start);
-    if (!r || r->type != MEM_USABLE)
-        return error_set(err, HOP_ERR_RANGE,
-                         "module %zu \"%s\": [0x%llx, 0x%llx) is not in usable RAM "
-                         "(0x%llx is %s)", i, m->cmdline, (unsigned long long)m->start,
-                         (unsigned long long)m->end, (unsigned long long)m->start,
-                         r ? mem_type_name(r->type) : "in no region of the memory map");
-    if (m->end > r->end)
-        return error_set(err, HOP_ERR_RANGE,
-                         "module %zu \"%s\": [0x%llx, 0x%llx) runs 0x%llx bytes past the "
-                         "end of usable RAM [0x%llx, 0x%llx)", i, m->cmdline,
-                         (unsigned long long)m->start, (unsigned long long)m->end,
-                         (unsigned long long)(m->end - r->end),
-                         (unsigned long long)r->start, (unsigned long long)r->end);
-    return HOP_OK;
+    while (at < m->end && ramdisk_is_ram(r = ramdisk_region_at(rd->bi, at)))
+        at = r->end;
+    if (at >= m->end)
+        return HOP_OK;
+    const char *what = r ? "bad memory" : "in no region of the memory map";
+    char usable[RAMDISK_RANGE_TEXT_MAX] = "";
+    if (at != m->start && first->type == MEM_USABLE) /* first is RAM, then */
+        fmt_snprintf(usable, sizeof(usable), ", beyond usable RAM [0x%llx, 0x%llx)",
+                     (unsigned long long)first->start, (unsigned long long)first->end);
+    return error_set(err, HOP_ERR_RANGE, "module %zu \"%s\": [0x%llx, 0x%llx) %s: 0x%llx is %s%s",
+                     i, m->cmdline, (unsigned long long)m->start, (unsigned long long)m->end,
+                     at == m->start ? "is not in RAM" : "runs past the end of RAM",
+                     (unsigned long long)at, what, usable);
 }
 
-/* Module i's contents, which must lie in usable RAM. */
+/* Module i's contents, which must lie in RAM. */
 static int ramdisk_map_module(const struct ramdisk *rd, size_t i,
                               const uint8_t **data, size_t *size,
                               struct hop_error *err)

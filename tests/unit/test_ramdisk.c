@@ -374,17 +374,18 @@ static void test_not_found_says_why_no_ramdisk(void **state)
 }
 
 #define USABLE_START 0x100000
-#define RESERVED_END 0x2000000
+#define MODULE0 0x1000000 /* where sim_module puts module 0 */
 
-/* A memory map whose usable RAM ends inside module 0 (at 0x1000000). */
-static void sim_map_ending_at(struct sim *s, paddr_t usable_end)
+/* A memory map: usable RAM from USABLE_START to usable_end, then
+ * reserved_len bytes of reserved memory, then nothing. */
+static void sim_ram(struct sim *s, paddr_t usable_end, paddr_t reserved_len)
 {
     s->bi.map[0] = (struct mem_region){ USABLE_START, usable_end, MEM_USABLE };
-    s->bi.map[1] = (struct mem_region){ usable_end, RESERVED_END, MEM_RESERVED };
-    s->bi.map_count = 2;
+    s->bi.map[1] = (struct mem_region){ usable_end, usable_end + reserved_len, MEM_RESERVED };
+    s->bi.map_count = reserved_len ? 2 : 1;
 }
 
-static void test_module_beyond_usable_ram(void **state)
+static void test_module_past_the_end_of_ram(void **state)
 {
     (void)state;
     struct arc a = boot_archive();
@@ -393,35 +394,45 @@ static void test_module_beyond_usable_ram(void **state)
     struct hop_error err;
     char want[HOP_ERROR_MSG_MAX];
 
-    /* recognised by its start, refused for where it ends */
+    /* recognised by its start, refused for where it ends: past the usable
+     * RAM and the reserved memory after it, QEMU's layout */
     struct sim *s = sim_new();
     sim_module(s, "/tmp/ramdisk.cpio", a.buf, a.len);
-    sim_map_ending_at(s, 0x1000100);
+    sim_ram(s, MODULE0 + 0x100, 0x80);
     assert_int_equal(ramdisk_open(&rd, &s->bi, &s->src, &err), HOP_ERR_RANGE);
     snprintf(want, sizeof(want), "ramdisk: module 0 \"/tmp/ramdisk.cpio\": [0x1000000, 0x%zx) "
-             "runs 0x%zx bytes past the end of usable RAM [0x100000, 0x1000100)",
-             0x1000000 + a.len, a.len - 0x100);
+             "runs past the end of RAM: 0x1000180 is in no region of the memory map, beyond usable "
+             "RAM [0x100000, 0x1000100)",
+             MODULE0 + a.len);
     assert_string_equal(err.msg, want);
 
-    /* exactly up to the end of usable RAM is fine */
-    sim_map_ending_at(s, 0x1000000 + a.len);
+    /* exactly up to the end of RAM is fine; reserved memory is RAM (a
+     * loader may mark its modules so) */
+    sim_ram(s, MODULE0 + a.len, 0);
+    assert_int_equal(ramdisk_open(&rd, &s->bi, &s->src, &err), HOP_OK);
+    sim_ram(s, MODULE0 + 0x100, a.len);
     assert_int_equal(ramdisk_open(&rd, &s->bi, &s->src, &err), HOP_OK);
     assert_non_null(rd.archive);
+    s->bi.map[1].type = MEM_BAD;
+    assert_int_equal(ramdisk_open(&rd, &s->bi, &s->src, &err), HOP_ERR_RANGE);
+    assert_msg_contains(&err, "runs past the end of RAM: 0x1000100 is bad memory, beyond usable "
+                              "RAM [0x100000, 0x1000100)");
     sim_free(s);
 
-    /* a module opened by name, starting in reserved memory */
+    /* a module opened by name, starting where there is no RAM, or in
+     * reserved memory and running past it */
     s = sim_new();
     sim_module(s, "/boot/k", kernel_text, sizeof(kernel_text));
-    sim_map_ending_at(s, 0x800000);
+    sim_ram(s, 0x800000, 0);
     assert_int_equal(ramdisk_open(&rd, &s->bi, &s->src, &err), HOP_OK);
     assert_int_equal(ramdisk_open_file(&rd, "/boot/k", &f, &err), HOP_ERR_RANGE);
     snprintf(want, sizeof(want), "/boot/k: module 0 \"/boot/k\": [0x1000000, 0x%zx) is not in "
-             "usable RAM (0x1000000 is reserved)", 0x1000000 + sizeof(kernel_text));
+             "RAM: 0x1000000 is in no region of the memory map", MODULE0 + sizeof(kernel_text));
     assert_string_equal(err.msg, want);
-    s->bi.map_count = 1; /* past the end of the map */
+    sim_ram(s, 0x800000, MODULE0 - 0x800000 + 8);
     assert_int_equal(ramdisk_open_file(&rd, "/boot/k", &f, &err), HOP_ERR_RANGE);
-    assert_msg_contains(&err, "is not in usable RAM (0x1000000 is in no region of the memory "
-                              "map)");
+    assert_msg_contains(&err, "runs past the end of RAM: 0x1000008 is in no region of the "
+                              "memory map");
     free(a.buf);
     sim_free(s);
 }
@@ -667,7 +678,7 @@ int main(void)
         cmocka_unit_test(test_compressed_archive_limits),
         cmocka_unit_test(test_why_not_a_ramdisk),
         cmocka_unit_test(test_not_found_says_why_no_ramdisk),
-        cmocka_unit_test(test_module_beyond_usable_ram),
+        cmocka_unit_test(test_module_past_the_end_of_ram),
         cmocka_unit_test(test_long_path_keeps_the_reason),
         cmocka_unit_test(test_open_files),
         cmocka_unit_test(test_gzip_file_errors),

@@ -30,15 +30,17 @@ static bool ramdisk_word_is(const char *cmdline, const char *name)
     return len == strlen(name) && memcmp(word, name, len) == 0;
 }
 
-/* A readable view of module i's contents. */
-static int ramdisk_map_module(const struct ramdisk *rd, size_t i,
-                              const uint8_t **data, size_t *size,
-                              struct hop_error *err)
+/* Module i's bytes where the loader says it put them, without asking
+ * whether that is RAM (so that a RAM disk running past the end of RAM is
+ * still recognised, and then refused by ramdisk_check_ram). */
+static int ramdisk_view_module(const struct ramdisk *rd, size_t i,
+                               const uint8_t **data, size_t *size,
+                               struct hop_error *err)
 {
     const struct boot_module *m = &rd->bi->modules[i];
     if (m->end < m->start || m->end - m->start > SIZE_MAX)
         return error_set(err, HOP_ERR_INVALID,
-                         "module %zu (\"%s\"): end 0x%llx before start 0x%llx",
+                         "module %zu \"%s\": end 0x%llx before start 0x%llx",
                          i, m->cmdline, (unsigned long long)m->end,
                          (unsigned long long)m->start);
     *size = (size_t)(m->end - m->start);
@@ -48,10 +50,63 @@ static int ramdisk_map_module(const struct ramdisk *rd, size_t i,
     *data = rd->src.phys.map(rd->src.phys.ctx, m->start, *size);
     if (!*data)
         return error_set(err, HOP_ERR_RANGE,
-                         "module %zu (\"%s\"): [0x%llx, 0x%llx) is not accessible",
+                         "module %zu \"%s\": [0x%llx, 0x%llx) is not accessible",
                          i, m->cmdline, (unsigned long long)m->start,
                          (unsigned long long)m->end);
     return HOP_OK;
+}
+
+/* The region of bi's map holding addr, or NULL. */
+static const struct mem_region *ramdisk_region_at(const struct bootinfo *bi, paddr_t addr)
+{
+    for (size_t i = 0; i < bi->map_count; i++)
+        if (bi->map[i].start <= addr && addr < bi->map[i].end)
+            return &bi->map[i];
+    return NULL;
+}
+
+#define RAMDISK_RANGE_TEXT_MAX 64 /* ", beyond usable RAM [0x..., 0x...)" */
+
+/* Is there RAM at addr?  Any region but bad memory: a loader may list the
+ * modules it placed as reserved (hop itself does, docs/protocols.md). */
+static bool ramdisk_is_ram(const struct mem_region *r)
+{
+    return r && r->type != MEM_BAD;
+}
+
+/* A loader may place a module past the end of RAM (QEMU's -initrd does,
+ * when RAM is short): what lies there reads as zeros or garbage, so say so,
+ * with the usable RAM the module starts in, rather than let the cpio reader
+ * find bad magic in it.  Without a map there is nothing to check against. */
+static int ramdisk_check_ram(const struct ramdisk *rd, size_t i, struct hop_error *err)
+{
+    const struct boot_module *m = &rd->bi->modules[i];
+    const struct mem_region *first = ramdisk_region_at(rd->bi, m->start), *r = first;
+    paddr_t at = m->start;
+    if (rd->bi->map_count == 0)
+        return HOP_OK;
+    while (at < m->end && ramdisk_is_ram(r = ramdisk_region_at(rd->bi, at)))
+        at = r->end;
+    if (at >= m->end)
+        return HOP_OK;
+    const char *what = r ? "bad memory" : "in no region of the memory map";
+    char usable[RAMDISK_RANGE_TEXT_MAX] = "";
+    if (at != m->start && first->type == MEM_USABLE) /* first is RAM, then */
+        fmt_snprintf(usable, sizeof(usable), ", beyond usable RAM [0x%llx, 0x%llx)",
+                     (unsigned long long)first->start, (unsigned long long)first->end);
+    return error_set(err, HOP_ERR_RANGE, "module %zu \"%s\": [0x%llx, 0x%llx) %s: 0x%llx is %s%s",
+                     i, m->cmdline, (unsigned long long)m->start, (unsigned long long)m->end,
+                     at == m->start ? "is not in RAM" : "runs past the end of RAM",
+                     (unsigned long long)at, what, usable);
+}
+
+/* Module i's contents, which must lie in RAM. */
+static int ramdisk_map_module(const struct ramdisk *rd, size_t i,
+                              const uint8_t **data, size_t *size,
+                              struct hop_error *err)
+{
+    int rc = ramdisk_check_ram(rd, i, err);
+    return rc ? rc : ramdisk_view_module(rd, i, data, size, err);
 }
 
 /* Decompresses a gzip file into allocated memory, sized by its ISIZE
@@ -97,20 +152,63 @@ static int ramdisk_gunzip(const struct ramdisk *rd, const char *name, const uint
     return rc;
 }
 
-/* Is module data a cpio archive, or a gzip file whose contents start as one? */
-static bool ramdisk_looks_like_cpio(const uint8_t *data, size_t size)
+#define RAMDISK_SHOW_BYTES 4 /* of what a module that is no RAM disk starts with */
+#define RAMDISK_CPIO_MAGICS "cpio newc (\"" CPIO_MAGIC_NEWC "\"/\"" CPIO_MAGIC_CRC "\")"
+
+/* Why data (inside_gzip: a gzip file's contents) is not a cpio newc
+ * archive, naming what it starts with. */
+static int ramdisk_not_cpio(const uint8_t *data, size_t size, bool inside_gzip,
+                            struct hop_error *err)
+{
+    char head[RAMDISK_SHOW_BYTES * 3 + 1] = "";
+    size_t n = 0;
+    if (size == 0)
+        return error_set(err, HOP_ERR_INVALID, "%s0 bytes",
+                         inside_gzip ? "a gzip file of " : "");
+    for (size_t i = 0; i < MIN(size, (size_t)RAMDISK_SHOW_BYTES); i++)
+        n += (size_t)fmt_snprintf(head + n, sizeof(head) - n, "%s%02x", i ? " " : "", data[i]);
+    if (inside_gzip)
+        return error_set(err, HOP_ERR_INVALID,
+                         "a gzip file whose contents start with %s, not " RAMDISK_CPIO_MAGICS,
+                         head);
+    return error_set(err, HOP_ERR_INVALID,
+                     "starts with %s, neither " RAMDISK_CPIO_MAGICS " nor gzip (%02x %02x)",
+                     head, GZIP_ID1, GZIP_ID2);
+}
+
+/* Is data a cpio archive, or a gzip file whose contents start as one?  If
+ * not, err says why. */
+static int ramdisk_check_cpio(const uint8_t *data, size_t size, struct hop_error *err)
 {
     uint8_t head[CPIO_HEADER_SIZE];
     size_t got = 0;
     if (cpio_has_magic(data, size))
-        return true;
-    if (!gzip_has_magic(data, size) ||
-        gzip_peek(data, size, head, sizeof(head), &got, NULL) != HOP_OK)
-        return false;
-    return cpio_has_magic(head, got);
+        return HOP_OK;
+    if (!gzip_has_magic(data, size))
+        return ramdisk_not_cpio(data, size, false, err);
+    int rc = gzip_peek(data, size, head, sizeof(head), &got, err);
+    if (rc)
+        return rc;
+    return cpio_has_magic(head, got) ? HOP_OK : ramdisk_not_cpio(head, got, true, err);
 }
 
-/* Module index of the RAM disk, or bi->module_count when there is none. */
+int ramdisk_why_not(const struct ramdisk *rd, size_t i, struct hop_error *err)
+{
+    const struct boot_module *m = &rd->bi->modules[i];
+    const uint8_t *data;
+    size_t size;
+    int rc = ramdisk_map_module(rd, i, &data, &size, err);
+    if (rc)
+        return rc;
+    rc = ramdisk_check_cpio(data, size, err);
+    if (rc)
+        error_prefix(err, "module %zu \"%s\": not a RAM disk", i, m->cmdline);
+    return rc;
+}
+
+/* Module index of the RAM disk, or bi->module_count when there is none.
+ * A module past the end of RAM may still be chosen by what it starts with:
+ * opening it then says where it lies. */
 static size_t ramdisk_choose(const struct ramdisk *rd)
 {
     const struct bootinfo *bi = rd->bi;
@@ -120,8 +218,8 @@ static size_t ramdisk_choose(const struct ramdisk *rd)
     for (size_t i = 0; i < bi->module_count; i++) {
         const uint8_t *data;
         size_t size;
-        if (ramdisk_map_module(rd, i, &data, &size, NULL) == HOP_OK &&
-            ramdisk_looks_like_cpio(data, size))
+        if (ramdisk_view_module(rd, i, &data, &size, NULL) == HOP_OK &&
+            ramdisk_check_cpio(data, size, NULL) == HOP_OK)
             return i;
     }
     return bi->module_count;
@@ -139,11 +237,7 @@ static int ramdisk_load_archive(struct ramdisk *rd, const uint8_t *data,
         rd->archive_was_compressed = true;
     }
     if (!cpio_has_magic(data, size))
-        return error_set(err, HOP_ERR_INVALID,
-                         "not a cpio newc archive%s (starts with %02x %02x %02x %02x)",
-                         rd->archive_was_compressed ? " inside the gzip" : "",
-                         size > 0 ? data[0] : 0, size > 1 ? data[1] : 0,
-                         size > 2 ? data[2] : 0, size > 3 ? data[3] : 0);
+        return ramdisk_not_cpio(data, size, rd->archive_was_compressed, err);
     struct cpio_iter it;
     struct cpio_entry e;
     cpio_iter_init(&it, data, size);
@@ -168,13 +262,14 @@ int ramdisk_open(struct ramdisk *rd, const struct bootinfo *bi,
     const uint8_t *data;
     size_t size;
     int rc = ramdisk_map_module(rd, i, &data, &size, err);
-    if (rc == HOP_OK)
-        rc = ramdisk_load_archive(rd, data, size, err);
+    if (rc) { /* the message names the module */
+        error_prefix(err, "ramdisk");
+        return rc;
+    }
+    rc = ramdisk_load_archive(rd, data, size, err);
     if (rc) {
-        char what[64];
-        fmt_snprintf(what, sizeof(what), "ramdisk (module %zu)", i);
         rd->archive = NULL;
-        error_prefix(err, what);
+        error_prefix(err, "ramdisk (module %zu)", i);
         return rc;
     }
     rd->module = &bi->modules[i];
@@ -199,6 +294,28 @@ static bool ramdisk_module_matches(const struct boot_module *m, const char *path
     return strcmp(name, path) == 0 || strcmp(base, path) == 0;
 }
 
+#define RAMDISK_NOT_FOUND "not in the ramdisk nor a module name"
+#define RAMDISK_NOT_FOUND_NONE "not a module name, and there is no ramdisk"
+
+/* A path found nowhere.  Without a RAM disk, say why there is none: the
+ * file asked for was most likely meant to be in it. */
+static int ramdisk_not_found(const struct ramdisk *rd, struct hop_error *err)
+{
+    size_t n = rd->bi->module_count;
+    if (rd->archive)
+        return error_set(err, HOP_ERR_NOTFOUND, RAMDISK_NOT_FOUND);
+    if (n == 0)
+        return error_set(err, HOP_ERR_NOTFOUND, RAMDISK_NOT_FOUND_NONE ": no modules were given");
+    if (n == 1 && ramdisk_why_not(rd, 0, err) != HOP_OK) {
+        error_prefix(err, RAMDISK_NOT_FOUND_NONE);
+        if (err)
+            err->code = HOP_ERR_NOTFOUND;
+        return HOP_ERR_NOTFOUND;
+    }
+    return error_set(err, HOP_ERR_NOTFOUND, RAMDISK_NOT_FOUND_NONE ": none of the %zu "
+                     "module(s) is a cpio newc archive or a gzip of one", n);
+}
+
 static int ramdisk_find_in_modules(const struct ramdisk *rd, const char *path,
                                    struct ramdisk_file *file, struct hop_error *err)
 {
@@ -208,8 +325,7 @@ static int ramdisk_find_in_modules(const struct ramdisk *rd, const char *path,
         file->from_module = true;
         return ramdisk_map_module(rd, i, &file->data, &file->size, err);
     }
-    return error_set(err, HOP_ERR_NOTFOUND, "not in the ramdisk%s nor a module name",
-                     rd->archive ? "" : " (there is none)");
+    return ramdisk_not_found(rd, err);
 }
 
 static int ramdisk_find_in_archive(const struct ramdisk *rd, const char *path,
@@ -236,7 +352,7 @@ int ramdisk_open_file(const struct ramdisk *rd, const char *path,
     *file = (struct ramdisk_file){ .data = ramdisk_empty };
     int rc = cpio_path_normalize(path, strlen(path), norm, sizeof(norm), err);
     if (rc) {
-        error_prefix(err, path);
+        error_prefix(err, "%s", path);
         return rc;
     }
     fmt_snprintf(file->path, sizeof(file->path), "/%s", norm);
@@ -251,7 +367,7 @@ int ramdisk_open_file(const struct ramdisk *rd, const char *path,
     if (rc) {
         file->data = ramdisk_empty;
         file->size = 0;
-        error_prefix(err, file->path);
+        error_prefix(err, "%s", file->path);
         return rc;
     }
     return HOP_OK;
@@ -264,6 +380,6 @@ int ramdisk_list_dir(const struct ramdisk *rd, const char *dir, cpio_list_fn fn,
         return error_set(err, HOP_ERR_NOTFOUND, "%s: there is no ramdisk", dir);
     int rc = cpio_list_dir(rd->archive, rd->archive_size, dir, fn, ctx, err);
     if (rc < 0)
-        error_prefix(err, dir);
+        error_prefix(err, "%s", dir);
     return rc;
 }

@@ -59,10 +59,21 @@ struct ramdisk_file {
 /* Chooses the RAM disk among bi's modules, decompresses it if needed and
  * checks the whole archive (structure and 070702 checksums).  Having no RAM
  * disk module is not an error (rd->archive is then NULL and only modules can
- * be opened); a module named "ramdisk" that is not a (gzipped) cpio archive
- * is.  bi must outlive rd. */
+ * be opened; ramdisk_why_not tells why each module is none); a module named
+ * "ramdisk" that is not a (gzipped) cpio archive is, and so is a RAM disk
+ * that does not lie in RAM (bi's memory map, when it has one).  bi must
+ * outlive rd. */
 int ramdisk_open(struct ramdisk *rd, const struct bootinfo *bi,
                  const struct ramdisk_source *src, struct hop_error *err);
+
+/* Why module i of rd's bootinfo is not a RAM disk, for telling the user why
+ * there is none: fills err ("module 1 \"foo\": not a RAM disk: starts with
+ * 3f 8a 00 11, neither cpio newc (...) nor gzip (1f 8b)"; "...: 0 bytes";
+ * "...: gzip: ..."; or "module 1 \"foo\": [a, b) runs past the end of RAM:
+ * c is in no region of the memory map, beyond usable RAM [d, e)") and
+ * returns its code, or HOP_OK when the module is a cpio archive or a gzip
+ * of one. */
+int ramdisk_why_not(const struct ramdisk *rd, size_t i, struct hop_error *err);
 
 /* Finds a regular file by path (or a module by name) and returns its
  * contents, decompressed if gzip.  Errors name the path ("/boot/k.gz: gzip:

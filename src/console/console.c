@@ -18,10 +18,12 @@ void console_write(const char *s, size_t n)
         sinks[i](s, n);
 }
 
+/* What reaches the consoles is a message for people: strings from a
+ * configuration file or a loader cannot drive the terminal (fmt_vmessage). */
 int kvprintf(const char *fmt, va_list ap)
 {
     char buf[CONSOLE_LINE_MAX];
-    int n = fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
+    int n = fmt_vmessage(buf, sizeof(buf), fmt, ap);
     size_t len = n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1;
     console_write(buf, len);
     return n;

@@ -9,6 +9,8 @@
 #define TENTHS 10
 #define PROGRESS_EXACT_LIMIT ((uint64_t)1 << 56)
 #define ELLIPSIS "..."
+/* A name escaped (fmt_message) before its end is kept: room for its end. */
+#define PROGRESS_NAME_SHOWN_MAX 128
 
 struct progress {
     progress_clock_fn now_ms;
@@ -99,12 +101,15 @@ static void progress_draw(bool last)
     progress.shown = true;
 }
 
+/* The name is a path from the configuration: escaped, as kprintf would. */
 void progress_begin(const char *verb, const char *name, uint64_t total)
 {
+    char shown[PROGRESS_NAME_SHOWN_MAX];
     if (progress.active)
         progress_end();
+    fmt_message(shown, sizeof(shown), "%s", name ? name : "");
     progress_copy_tail(progress.verb, verb, PROGRESS_VERB_MAX);
-    progress_copy_tail(progress.name, name ? name : "", PROGRESS_WHAT_MAX);
+    progress_copy_tail(progress.name, shown, PROGRESS_WHAT_MAX);
     progress.total = total;
     progress.done = 0;
     progress.shown = false;

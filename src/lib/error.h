@@ -2,7 +2,12 @@
  * code alone would not tell the user what is wrong, the failing function also
  * fills a struct hop_error with a message naming the file, the field and the
  * value ("/boot/k.elf: program header 3: p_offset+p_filesz 0x5000 beyond file
- * size 0x4000"). */
+ * size 0x4000").
+ *
+ * Messages are formatted for people (fmt_vmessage): control bytes in %s
+ * arguments are escaped, and a path too long for the message loses its
+ * middle rather than the reason after it.  So the message is bounded (one
+ * per config entry is kept) and still says what went wrong. */
 #ifndef HOP_ERROR_H
 #define HOP_ERROR_H
 
@@ -21,7 +26,11 @@ enum hop_status {
     HOP_ERR_LIMIT = -9,     /* a fixed table of ours is full */
 };
 
-#define HOP_ERROR_MSG_MAX 192
+/* Room for a path, a nested reason and the module it came from (the
+ * longest messages, ramdisk.c's "not a module name, and there is no
+ * ramdisk: module 0 ...", are about 220 bytes); longer arguments are cut in
+ * their middle.  One message is kept per config entry (boot_all). */
+#define HOP_ERROR_MSG_MAX 256
 
 struct hop_error {
     int code;
@@ -32,10 +41,16 @@ struct hop_error {
  * code, so a parser can write `return error_set(err, HOP_ERR_INVALID, ...)`. */
 int error_set(struct hop_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+int error_vset(struct hop_error *err, int code, const char *fmt, va_list ap);
 
-/* Prefixes the message already in err with "prefix: " (for adding the file
- * name at a higher level).  Returns err->code. */
-int error_prefix(struct hop_error *err, const char *prefix);
+/* Puts the formatted prefix and ": " before the message already in err (for
+ * adding the file name at a higher level).  The message is kept whole if
+ * the prefix, cut in its middle, can leave it room, down to
+ * ERROR_PREFIX_MIN bytes of prefix.  Returns err->code. */
+int error_prefix(struct hop_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#define ERROR_PREFIX_MIN 48
 
 /* A short name for a status code ("malformed input", ...). */
 const char *error_name(int code);

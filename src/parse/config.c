@@ -8,8 +8,6 @@
 #include "lib/string.h"
 
 #define CONFIG_SHOW_MAX 40 /* bytes of offending input quoted in a message */
-/* default= values of digits only are indexes, however large. */
-#define CONFIG_DEFAULT_INDEX_MAX 65535
 
 /* A piece of the input: not NUL-terminated. */
 struct span {
@@ -65,20 +63,23 @@ static const char *span_show(struct span sp, char *buf, size_t size)
     return buf;
 }
 
+/* The message, then where (error_prefix keeps the message whole when a
+ * long file name must be cut). */
 __attribute__((format(printf, 4, 5)))
 static int where_error(struct hop_error *err, const struct where *w, int code,
                        const char *fmt, ...)
 {
-    char msg[HOP_ERROR_MSG_MAX];
     va_list ap;
     va_start(ap, fmt);
-    fmt_vsnprintf(msg, sizeof(msg), fmt, ap);
+    error_vset(err, code, fmt, ap);
     va_end(ap);
     if (w->line)
-        return error_set(err, code, "%s:%u: %s", w->name, w->line, msg);
-    if (w->word)
-        return error_set(err, code, "%s: word %u: %s", w->name, w->word, msg);
-    return error_set(err, code, "%s: %s", w->name, msg);
+        error_prefix(err, "%s:%u", w->name, w->line);
+    else if (w->word)
+        error_prefix(err, "%s: word %u", w->name, w->word);
+    else
+        error_prefix(err, "%s", w->name);
+    return code;
 }
 
 /* Copies sp into the arena as a C string; NULL when it is full. */
@@ -551,7 +552,17 @@ void config_init(struct hop_config *cfg)
 
 /* --- merging ------------------------------------------------------------------- */
 
-/* default= names an entry by index (all digits) or by exact title. */
+static bool all_digits(const char *s)
+{
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
+/* default= names an entry by index (all digits, however many: a value too
+ * large for any number type is still an index, out of range) or by exact
+ * title. */
 static int resolve_default(struct hop_config *cfg,
                            const struct config_globals *g, const char *source,
                            struct hop_error *err)
@@ -559,14 +570,15 @@ static int resolve_default(struct hop_config *cfg,
     struct where w = { source, g->default_line, 0 };
     unsigned index;
     struct span spec = { g->default_spec, strlen(g->default_spec) };
-    if (span_to_uint(spec, CONFIG_DEFAULT_INDEX_MAX, &index)) {
-        if (index < cfg->entry_count) {
+    if (all_digits(g->default_spec)) {
+        if (span_to_uint(spec, CONFIG_MAX_ENTRIES, &index) && index < cfg->entry_count) {
             cfg->default_index = index;
             return HOP_OK;
         }
         return where_error(err, &w, HOP_ERR_NOTFOUND,
-                           "default=%u but entries are numbered 0 to %zu",
-                           index, cfg->entry_count - 1);
+                           "default=%s is out of range: the entries are numbered "
+                           "0 to %zu (%zu in all)", g->default_spec,
+                           cfg->entry_count - 1, cfg->entry_count);
     }
     for (size_t i = 0; i < cfg->entry_count; i++) {
         if (strcmp(cfg->entries[i].title, g->default_spec) == 0) {
@@ -575,7 +587,7 @@ static int resolve_default(struct hop_config *cfg,
         }
     }
     return where_error(err, &w, HOP_ERR_NOTFOUND,
-                       "default=%.60s matches no entry title", g->default_spec);
+                       "default=%s matches no entry title", g->default_spec);
 }
 
 /* Without kernel=, the command line's entry keys amend the default entry:

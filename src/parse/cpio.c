@@ -7,8 +7,6 @@
 
 #define CPIO_MAGIC_LEN 6
 #define CPIO_MAGIC_PREFIX "0707"
-#define CPIO_MAGIC_NEWC "070701"
-#define CPIO_MAGIC_CRC "070702" /* "crc" variant: c_check is a data sum */
 #define CPIO_FIELD_DIGITS 8
 #define CPIO_ALIGN 4
 

@@ -16,6 +16,8 @@
 #include "lib/types.h"
 
 #define CPIO_HEADER_SIZE 110
+#define CPIO_MAGIC_NEWC "070701"
+#define CPIO_MAGIC_CRC "070702" /* "crc" variant: c_check is a data sum */
 #define CPIO_TRAILER_NAME "TRAILER!!!"
 /* Longest path hop looks up or compares (normalised, with its NUL); longer
  * names in an archive can be iterated over but never match a lookup. */

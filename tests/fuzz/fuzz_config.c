@@ -29,6 +29,19 @@ static void check_entry(const struct config_entry *e)
         abort();
 }
 
+/* An error message is shown to people: bounded, and no byte of the input
+ * reaches the console as a control byte (docs/config.md). */
+static bool message_ok(const char *msg)
+{
+    size_t n = strnlen(msg, HOP_ERROR_MSG_MAX);
+    if (n == HOP_ERROR_MSG_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)msg[i] < 0x20 || (unsigned char)msg[i] == 0x7f)
+            return false;
+    return true;
+}
+
 static void run(const char *cmdline, const uint8_t *text, size_t len)
 {
     struct hop_error err = { 0, "" };
@@ -45,7 +58,7 @@ static void run(const char *cmdline, const uint8_t *text, size_t len)
             abort();
         for (size_t i = 0; i < cfg.entry_count; i++)
             check_entry(&cfg.entries[i]);
-    } else if (err.code >= 0 || err.msg[0] == '\0') {
+    } else if (err.code >= 0 || err.msg[0] == '\0' || !message_ok(err.msg)) {
         abort();
     }
     free(copy);

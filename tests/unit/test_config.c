@@ -254,8 +254,8 @@ static void test_default_resolution(void **state)
     snprintf(text, sizeof(text), two, "2");
     assert_int_equal(parse_file(text), HOP_OK);
     assert_int_equal(config_finish(&cfg, &err), HOP_ERR_NOTFOUND);
-    expect_msg(HOP_ERR_NOTFOUND, "/hop.cfg:1: default=2 but entries are "
-                                 "numbered 0 to 1");
+    expect_msg(HOP_ERR_NOTFOUND, "/hop.cfg:1: default=2 is out of range: the "
+                                 "entries are numbered 0 to 1 (2 in all)");
     assert_null(config_default_entry(&cfg));
 
     setup(NULL);
@@ -263,6 +263,30 @@ static void test_default_resolution(void **state)
     assert_int_equal(parse_file(text), HOP_OK);
     assert_int_equal(config_finish(&cfg, &err), HOP_ERR_NOTFOUND);
     expect_msg(HOP_ERR_NOTFOUND, "/hop.cfg:1: default=c matches no entry title");
+
+    /* digits only are an index, however many: past 2^64 too */
+    static const char *const huge[] = { "16", "65536", "4294967296",
+                                        "18446744073709551616", "0000000000000000000002" };
+    for (size_t i = 0; i < ARRAY_SIZE(huge); i++) {
+        char want[160];
+        setup(NULL);
+        snprintf(text, sizeof(text), two, huge[i]);
+        assert_int_equal(parse_file(text), HOP_OK);
+        assert_int_equal(config_finish(&cfg, &err), HOP_ERR_NOTFOUND);
+        snprintf(want, sizeof(want), "/hop.cfg:1: default=%s is out of range: the entries "
+                 "are numbered 0 to 1 (2 in all)", huge[i]);
+        expect_msg(HOP_ERR_NOTFOUND, want);
+    }
+    setup(NULL); /* leading zeros: still the index */
+    snprintf(text, sizeof(text), two, "0000000000000000000001");
+    assert_int_equal(parse_file(text), HOP_OK);
+    assert_int_equal(config_finish(&cfg, &err), HOP_OK);
+    assert_int_equal(cfg.default_index, 1);
+    setup(NULL); /* on the command line, counting the appended entry */
+    assert_int_equal(cmdline("kernel=/c default=99999999999999999999999"), HOP_OK);
+    assert_int_equal(config_finish(&cfg, &err), HOP_ERR_NOTFOUND);
+    expect_msg(HOP_ERR_NOTFOUND, "hop command line: default=99999999999999999999999 is "
+                                 "out of range: the entries are numbered 0 to 0 (1 in all)");
 
     setup(NULL); /* no default: entry 0 */
     assert_int_equal(parse_file("entry=a\nkernel=/a\nentry=b\nkernel=/b\n"),
@@ -350,7 +374,67 @@ static void test_limits(void **state)
     assert_int_equal(parse_file(big), HOP_ERR_LIMIT);
     expect_msg(HOP_ERR_LIMIT, "/hop.cfg:3: configuration strings exceed 16384 "
                               "bytes");
+
+    /* exactly full: the file name, "a", "/k" and the command line, each
+     * with its NUL, are CONFIG_ARENA_SIZE bytes; one more is too many */
+    size_t used = sizeof("/hop.cfg") + sizeof("a") + sizeof("/k");
+    for (size_t extra = 0; extra <= 1; extra++) {
+        setup(NULL);
+        strcpy(big, "entry=a\nkernel=/k\ncmdline=");
+        n = strlen(big);
+        size_t len = CONFIG_ARENA_SIZE - used - 1 + extra;
+        memset(big + n, 'x', len);
+        big[n + len] = '\0';
+        assert_int_equal(parse_file(big), extra ? HOP_ERR_LIMIT : HOP_OK);
+        if (!extra)
+            assert_int_equal(strlen(cfg.entries[0].cmdline), len);
+    }
     free(big);
+}
+
+/* A 4000-byte name (config= allows 4096) is cut in its middle; the line
+ * number and the reason after it survive. */
+static void test_long_names_keep_the_reason(void **state)
+{
+    (void)state;
+    char *name = malloc(4001);
+    memset(name, 'n', 4000);
+    name[0] = '/';
+    name[3999] = 'Z';
+    name[4000] = '\0';
+    assert_int_equal(config_parse_file(&cfg, "entry=a\nkernl=/k\n", 17, name, &err),
+                     HOP_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "nZ:2: unknown key 'kernl'"));
+    assert_true(strncmp(err.msg, "/nnn", 4) == 0);
+    assert_non_null(strstr(err.msg, "..."));
+    free(name);
+
+    setup(NULL); /* a long title in a message */
+    char *text = malloc(5000);
+    strcpy(text, "entry=");
+    memset(text + 6, 't', 3000);
+    strcpy(text + 3006, "\nentry=b\nkernel=/b\n");
+    assert_int_equal(parse_file(text), HOP_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "ttt' has no kernel="));
+    assert_true(strncmp(err.msg, "/hop.cfg:1: entry 'ttt", 22) == 0);
+    free(text);
+}
+
+/* Control bytes are kept as they are in the configuration (a kernel may
+ * want any byte but NUL), and shown escaped in messages. */
+static void test_control_bytes(void **state)
+{
+    (void)state;
+    static const char text[] = "entry=\x1b[2Jevil\a\nkernel=/k\x1b\ncmdline=a\x1b]0;x\x07b\r\n"
+                               "k\x1b[31m=v\n";
+    assert_int_equal(parse_file(text), HOP_ERR_INVALID);
+    assert_string_equal(cfg.entries[0].title, "\x1b[2Jevil\a");
+    assert_string_equal(cfg.entries[0].kernel, "/k\x1b");
+    assert_string_equal(cfg.entries[0].cmdline, "a\x1b]0;x\x07b");
+    expect_msg(HOP_ERR_INVALID, "/hop.cfg:4: unknown key 'k\\x1b[31m'");
+    setup(NULL);
+    assert_int_equal(parse_file("entry=\x1b[2J\n"), HOP_ERR_INVALID);
+    expect_msg(HOP_ERR_INVALID, "/hop.cfg:1: entry '\\x1b[2J' has no kernel=");
 }
 
 /* --- the command line ------------------------------------------------------------- */
@@ -622,6 +706,8 @@ int main(void)
         T(test_empty_inputs),
         T(test_odd_bytes),
         T(test_limits),
+        T(test_long_names_keep_the_reason),
+        T(test_control_bytes),
         T(test_cmdline_kernel_only),
         T(test_cmdline_all_keys),
         T(test_cmdline_quotes),

@@ -157,6 +157,20 @@ static void test_add_and_nesting(void **state)
     assert_null(strstr(capture_out, "hop: b ")); /* quick: nothing */
 }
 
+/* The name comes from the configuration: its control bytes are shown
+ * escaped, the bar's own \r and \n are the only ones sent. */
+static void test_name_escaped(void **state)
+{
+    (void)state;
+    progress_begin("inflating", "/k\x1b[2J\a", MIB);
+    now += 1000;
+    progress_update(MIB / 2);
+    progress_end();
+    assert_non_null(strstr(out, "\rhop: inflating /k\\x1b[2J\\x07 "));
+    assert_int_equal(count(out, '\x1b'), 0);
+    assert_int_equal(count(out, '\a'), 0);
+}
+
 /* Without a clock (before the machine calibrated its timer; the host)
  * nothing is drawn and nothing breaks. */
 static void test_no_clock(void **state)
@@ -233,6 +247,7 @@ int main(void)
         cmocka_unit_test_setup(test_slow_work_redraws_in_place, setup),
         cmocka_unit_test_setup(test_end_after_failure, setup),
         cmocka_unit_test_setup(test_add_and_nesting, setup),
+        cmocka_unit_test_setup(test_name_escaped, setup),
         cmocka_unit_test_setup(test_no_clock, setup),
         cmocka_unit_test(test_inflate_reports_progress),
     };

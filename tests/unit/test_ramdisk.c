@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "data/real_cpio.h"
+#include "parse/inflate.h"
 #include "ramdisk.h"
 
 /* --- simulated memory and allocator ----------------------------------------------- */
@@ -177,7 +178,8 @@ static void test_no_modules(void **state)
     assert_null(rd.archive);
     assert_null(rd.module);
     assert_int_equal(ramdisk_open_file(&rd, "/boot/x", &f, &err), HOP_ERR_NOTFOUND);
-    assert_string_equal(err.msg, "/boot/x: not in the ramdisk (there is none) nor a module name");
+    assert_string_equal(err.msg, "/boot/x: not a module name, and there is no ramdisk: "
+                                 "no modules were given");
     assert_int_equal(ramdisk_list_dir(&rd, "/", NULL, NULL, &err), HOP_ERR_NOTFOUND);
     sim_free(s);
 }
@@ -235,8 +237,8 @@ static void test_bad_ramdisk_module(void **state)
     struct hop_error err;
     sim_module(s, "ramdisk", "hello world", 11);
     assert_int_equal(ramdisk_open(&rd, &s->bi, &s->src, &err), HOP_ERR_INVALID);
-    assert_string_equal(err.msg, "ramdisk (module 0): not a cpio newc archive (starts with "
-                                 "68 65 6c 6c)");
+    assert_string_equal(err.msg, "ramdisk (module 0): starts with 68 65 6c 6c, neither cpio "
+                                 "newc (\"070701\"/\"070702\") nor gzip (1f 8b)");
     sim_free(s);
 
     /* Damage inside the archive is found at open time. */
@@ -265,7 +267,8 @@ static void test_bad_ramdisk_module(void **state)
     uint8_t *z = gz(kernel_text, sizeof(kernel_text), &zl);
     sim_module(s, "ramdisk", z, zl);
     assert_int_equal(ramdisk_open(&rd, &s->bi, &s->src, &err), HOP_ERR_INVALID);
-    assert_msg_contains(&err, "not a cpio newc archive inside the gzip");
+    assert_msg_contains(&err, "ramdisk (module 0): a gzip file whose contents start with 7f 45 4c 46, "
+                              "not cpio newc");
     free(z);
     sim_free(s);
 }
@@ -295,6 +298,166 @@ static void test_compressed_archive_limits(void **state)
     sim_free(s);
 
     free(z), free(a.buf);
+}
+
+/* --- why a module is no RAM disk ------------------------------------------------------------- */
+
+/* code 0 and a msg: any error, whose message starts with msg (the gzip
+ * reader's own words are its business). */
+static void expect_why_not(struct sim *s, size_t i, int code, const char *msg)
+{
+    struct ramdisk rd;
+    struct hop_error err;
+    assert_int_equal(ramdisk_open(&rd, &s->bi, &s->src, &err), HOP_OK);
+    int rc = ramdisk_why_not(&rd, i, &err);
+    if (code || !msg)
+        assert_int_equal(rc, code);
+    if (code)
+        assert_string_equal(err.msg, msg);
+    else if (msg)
+        assert_true(rc < 0 && strncmp(err.msg, msg, strlen(msg)) == 0);
+}
+
+static void test_why_not_a_ramdisk(void **state)
+{
+    (void)state;
+    static const uint8_t junk[] = { 0x3f, 0x8a, 0x00, 0x11, 0x42 };
+    struct arc a = boot_archive();
+    size_t kz_len, az_len;
+    uint8_t *kz = gz(kernel_text, sizeof(kernel_text), &kz_len);
+    uint8_t *az = gz(a.buf, a.len, &az_len);
+    struct sim *s = sim_new();
+    sim_module(s, "foo", junk, sizeof(junk));
+    sim_module(s, "empty", "", 0);
+    sim_module(s, "cut.gz", az, GZIP_HEADER_SIZE);
+    sim_module(s, "k.gz", kz, kz_len);
+    sim_module(s, "two", junk, 2);
+    expect_why_not(s, 0, HOP_ERR_INVALID, "module 0 \"foo\": not a RAM disk: starts with 3f 8a 00 "
+                   "11, neither cpio newc (\"070701\"/\"070702\") nor gzip (1f 8b)");
+    expect_why_not(s, 1, HOP_ERR_INVALID, "module 1 \"empty\": not a RAM disk: 0 bytes");
+    expect_why_not(s, 2, 0, "module 2 \"cut.gz\": not a RAM disk: ");
+    expect_why_not(s, 3, HOP_ERR_INVALID, "module 3 \"k.gz\": not a RAM disk: a gzip file "
+                   "whose contents start with 7f 45 4c 46, not cpio newc "
+                   "(\"070701\"/\"070702\")");
+    expect_why_not(s, 4, HOP_ERR_INVALID, "module 4 \"two\": not a RAM disk: starts with 3f 8a, "
+                   "neither cpio newc (\"070701\"/\"070702\") nor gzip (1f 8b)");
+    sim_module(s, "rd.gz", az, az_len);
+    expect_why_not(s, 5, HOP_OK, NULL);
+    free(a.buf), free(kz), free(az);
+    sim_free(s);
+}
+
+/* A file not found, and no RAM disk: the message says why there is none. */
+static void test_not_found_says_why_no_ramdisk(void **state)
+{
+    (void)state;
+    struct sim *s = sim_new();
+    struct ramdisk rd;
+    struct ramdisk_file f;
+    struct hop_error err;
+    sim_module(s, "/boot/foo", "\x3f\x8a\x00\x11", 4);
+    assert_int_equal(ramdisk_open(&rd, &s->bi, &s->src, &err), HOP_OK);
+    assert_null(rd.archive);
+    assert_int_equal(ramdisk_open_file(&rd, "/hop.cfg", &f, &err), HOP_ERR_NOTFOUND);
+    assert_string_equal(err.msg, "/hop.cfg: not a module name, and there is no ramdisk: "
+                        "module 0 \"/boot/foo\": not a RAM disk: starts with 3f "
+                        "8a 00 11, neither cpio newc (\"070701\"/\"070702\") nor gzip (1f 8b)");
+    sim_module(s, "bar", "", 0);
+    assert_int_equal(ramdisk_open(&rd, &s->bi, &s->src, &err), HOP_OK);
+    assert_int_equal(ramdisk_open_file(&rd, "/hop.cfg", &f, &err), HOP_ERR_NOTFOUND);
+    assert_string_equal(err.msg, "/hop.cfg: not a module name, and there is no ramdisk: "
+                        "none of the 2 module(s) is a cpio newc archive or a gzip of one");
+    /* the module itself can still be opened by name */
+    assert_int_equal(ramdisk_open_file(&rd, "foo", &f, &err), HOP_OK);
+    assert_int_equal(f.size, 4);
+    sim_free(s);
+}
+
+#define USABLE_START 0x100000
+#define MODULE0 0x1000000 /* where sim_module puts module 0 */
+
+/* A memory map: usable RAM from USABLE_START to usable_end, then
+ * reserved_len bytes of reserved memory, then nothing. */
+static void sim_ram(struct sim *s, paddr_t usable_end, paddr_t reserved_len)
+{
+    s->bi.map[0] = (struct mem_region){ USABLE_START, usable_end, MEM_USABLE };
+    s->bi.map[1] = (struct mem_region){ usable_end, usable_end + reserved_len, MEM_RESERVED };
+    s->bi.map_count = reserved_len ? 2 : 1;
+}
+
+static void test_module_past_the_end_of_ram(void **state)
+{
+    (void)state;
+    struct arc a = boot_archive();
+    struct ramdisk rd;
+    struct ramdisk_file f;
+    struct hop_error err;
+    char want[HOP_ERROR_MSG_MAX];
+
+    /* recognised by its start, refused for where it ends: past the usable
+     * RAM and the reserved memory after it, QEMU's layout */
+    struct sim *s = sim_new();
+    sim_module(s, "/tmp/ramdisk.cpio", a.buf, a.len);
+    sim_ram(s, MODULE0 + 0x100, 0x80);
+    assert_int_equal(ramdisk_open(&rd, &s->bi, &s->src, &err), HOP_ERR_RANGE);
+    snprintf(want, sizeof(want), "ramdisk: module 0 \"/tmp/ramdisk.cpio\": [0x1000000, 0x%zx) "
+             "runs past the end of RAM: 0x1000180 is in no region of the memory map, beyond usable "
+             "RAM [0x100000, 0x1000100)",
+             MODULE0 + a.len);
+    assert_string_equal(err.msg, want);
+
+    /* exactly up to the end of RAM is fine; reserved memory is RAM (a
+     * loader may mark its modules so) */
+    sim_ram(s, MODULE0 + a.len, 0);
+    assert_int_equal(ramdisk_open(&rd, &s->bi, &s->src, &err), HOP_OK);
+    sim_ram(s, MODULE0 + 0x100, a.len);
+    assert_int_equal(ramdisk_open(&rd, &s->bi, &s->src, &err), HOP_OK);
+    assert_non_null(rd.archive);
+    s->bi.map[1].type = MEM_BAD;
+    assert_int_equal(ramdisk_open(&rd, &s->bi, &s->src, &err), HOP_ERR_RANGE);
+    assert_msg_contains(&err, "runs past the end of RAM: 0x1000100 is bad memory, beyond usable "
+                              "RAM [0x100000, 0x1000100)");
+    sim_free(s);
+
+    /* a module opened by name, starting where there is no RAM, or in
+     * reserved memory and running past it */
+    s = sim_new();
+    sim_module(s, "/boot/k", kernel_text, sizeof(kernel_text));
+    sim_ram(s, 0x800000, 0);
+    assert_int_equal(ramdisk_open(&rd, &s->bi, &s->src, &err), HOP_OK);
+    assert_int_equal(ramdisk_open_file(&rd, "/boot/k", &f, &err), HOP_ERR_RANGE);
+    snprintf(want, sizeof(want), "/boot/k: module 0 \"/boot/k\": [0x1000000, 0x%zx) is not in "
+             "RAM: 0x1000000 is in no region of the memory map", MODULE0 + sizeof(kernel_text));
+    assert_string_equal(err.msg, want);
+    sim_ram(s, 0x800000, MODULE0 - 0x800000 + 8);
+    assert_int_equal(ramdisk_open_file(&rd, "/boot/k", &f, &err), HOP_ERR_RANGE);
+    assert_msg_contains(&err, "runs past the end of RAM: 0x1000008 is in no region of the "
+                              "memory map");
+    free(a.buf);
+    sim_free(s);
+}
+
+/* A path of 4000 bytes: the message keeps its start, its end and the reason. */
+static void test_long_path_keeps_the_reason(void **state)
+{
+    (void)state;
+    struct sim *s = sim_new();
+    struct arc a = boot_archive();
+    struct ramdisk rd;
+    struct ramdisk_file f;
+    struct hop_error err;
+    char *path = malloc(4001);
+    memset(path, 'd', 4000);
+    path[0] = '/';
+    memcpy(path + 3996, "/end", 5);
+    sim_module(s, "ramdisk", a.buf, a.len);
+    assert_int_equal(ramdisk_open(&rd, &s->bi, &s->src, &err), HOP_OK);
+    assert_int_equal(ramdisk_open_file(&rd, path, &f, &err), HOP_ERR_LIMIT);
+    assert_true(strncmp(err.msg, "/ddd", 4) == 0);
+    assert_msg_contains(&err, "ddd...ddd");
+    assert_msg_contains(&err, "d/end: cpio: path longer than 255 bytes");
+    free(path), free(a.buf);
+    sim_free(s);
 }
 
 /* --- opening files ------------------------------------------------------------------------ */
@@ -438,7 +601,7 @@ static void test_modules_by_name(void **state)
     /* A module the memory map cannot show. */
     s->unmapped[0] = true;
     assert_int_equal(ramdisk_open_file(&rd, "vmlinuz", &f, &err), HOP_ERR_RANGE);
-    assert_msg_contains(&err, "/vmlinuz: module 0 (\"/boot/vmlinuz root=/dev/sda1 quiet\")");
+    assert_msg_contains(&err, "/vmlinuz: module 0 \"/boot/vmlinuz root=/dev/sda1 quiet\"");
     free(z), free(a.buf);
     sim_free(s);
 }
@@ -466,7 +629,7 @@ static void test_module_edge_cases(void **state)
     sim_module(s, "ramdisk", a.buf, a.len);
     s->bi.modules[0].end = s->bi.modules[0].start - 1;
     assert_int_equal(ramdisk_open(&rd, &s->bi, &s->src, &err), HOP_ERR_INVALID);
-    assert_msg_contains(&err, "ramdisk (module 0): module 0 (\"ramdisk\"): end");
+    assert_msg_contains(&err, "ramdisk: module 0 \"ramdisk\": end");
     sim_free(s);
     free(a.buf);
 }
@@ -513,6 +676,10 @@ int main(void)
         cmocka_unit_test(test_autodetect_gzip_cpio),
         cmocka_unit_test(test_bad_ramdisk_module),
         cmocka_unit_test(test_compressed_archive_limits),
+        cmocka_unit_test(test_why_not_a_ramdisk),
+        cmocka_unit_test(test_not_found_says_why_no_ramdisk),
+        cmocka_unit_test(test_module_past_the_end_of_ram),
+        cmocka_unit_test(test_long_path_keeps_the_reason),
         cmocka_unit_test(test_open_files),
         cmocka_unit_test(test_gzip_file_errors),
         cmocka_unit_test(test_modules_by_name),

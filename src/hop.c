@@ -88,6 +88,10 @@ static int read_config(const struct bootinfo *bi, struct physmem *pm,
     if (ramdisk.archive)
         kprintf("hop: RAM disk: module %zu, %zu bytes%s\n", ramdisk.module_index,
                 ramdisk.archive_size, ramdisk.archive_was_compressed ? " (inflated)" : "");
+    else /* say, for each module, why it is not one */
+        for (size_t i = 0; i < bi->module_count; i++)
+            if (ramdisk_why_not(&ramdisk, i, err) != HOP_OK)
+                kprintf("hop: %s\n", err->msg);
     struct ramdisk_file f;
     rc = ramdisk_open_file(&ramdisk, config.config_path, &f, err);
     if (rc == HOP_OK)

@@ -109,6 +109,21 @@ static int ramdisk_map_module(const struct ramdisk *rd, size_t i,
     return rc ? rc : ramdisk_view_module(rd, i, data, size, err);
 }
 
+/* After a gzip failure (code rc, err filled): a file cut short is said to
+ * be truncated first, whatever its missing bytes made go wrong; the walk
+ * costs a decode, so only failures pay for it. */
+static int ramdisk_gunzip_failed(const uint8_t *gz, size_t gz_len, int rc,
+                                 struct hop_error *err)
+{
+    struct hop_error whole = { 0 };
+    int why = gzip_check_whole(gz, gz_len, &whole);
+    if (why == HOP_ERR_TRUNCATED) {
+        *err = whole;
+        return why;
+    }
+    return rc;
+}
+
 /* Decompresses a gzip file into allocated memory, sized by its ISIZE
  * trailer once that has been checked against the cap and against what the
  * compressed size can possibly expand to.  A progress bar names it (name). */
@@ -124,13 +139,17 @@ static int ramdisk_gunzip(const struct ramdisk *rd, const char *name, const uint
     if (MUL_OVERFLOWS(gz_len, (size_t)DEFLATE_MAX_EXPANSION, &most))
         most = SIZE_MAX;
     if (isize > rd->src.inflate_max)
-        return error_set(err, HOP_ERR_LIMIT,
-                         "gzip: ISIZE %u is over the %zu-byte limit",
-                         (unsigned)isize, rd->src.inflate_max);
+        return ramdisk_gunzip_failed(gz, gz_len,
+                                     error_set(err, HOP_ERR_LIMIT,
+                                               "gzip: ISIZE %u is over the %zu-byte limit",
+                                               (unsigned)isize, rd->src.inflate_max),
+                                     err);
     if (isize > most)
-        return error_set(err, HOP_ERR_INVALID,
-                         "gzip: ISIZE %u is impossible for %zu compressed bytes",
-                         (unsigned)isize, gz_len);
+        return ramdisk_gunzip_failed(gz, gz_len,
+                                     error_set(err, HOP_ERR_INVALID, "gzip: ISIZE %u is "
+                                               "impossible for %zu compressed bytes",
+                                               (unsigned)isize, gz_len),
+                                     err);
     uint8_t *buf = NULL;
     if (isize > 0) {
         buf = rd->src.alloc(rd->src.alloc_ctx, isize, RAMDISK_INFLATE_ALIGN);
@@ -145,9 +164,11 @@ static int ramdisk_gunzip(const struct ramdisk *rd, const char *name, const uint
     inflate_progress = NULL;
     progress_end();
     if (rc == HOP_ERR_LIMIT)
-        return error_set(err, HOP_ERR_INVALID,
-                         "gzip: data goes on past the ISIZE of %u bytes (several "
-                         "members, or padding after the trailer?)", (unsigned)isize);
+        rc = error_set(err, HOP_ERR_INVALID,
+                       "gzip: data goes on past the ISIZE of %u bytes (several "
+                       "members, or padding after the trailer?)", (unsigned)isize);
+    if (rc)
+        return ramdisk_gunzip_failed(gz, gz_len, rc, err);
     *out = buf ? buf : ramdisk_empty;
     return rc;
 }

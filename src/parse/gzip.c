@@ -255,8 +255,7 @@ int gzip_inflate(const void *src, size_t src_len, void *dst, size_t dst_cap,
     return rc;
 }
 
-int gzip_isize(const void *src, size_t src_len, uint32_t *isize,
-               struct hop_error *err)
+static int gzip_check_frame(const void *src, size_t src_len, struct hop_error *err)
 {
     const uint8_t *p = src;
     if (src_len < GZIP_HEADER_SIZE + GZIP_TRAILER_SIZE)
@@ -266,12 +265,26 @@ int gzip_isize(const void *src, size_t src_len, uint32_t *isize,
     if (!gzip_has_magic(src, src_len))
         return error_set(err, HOP_ERR_INVALID,
                          "gzip: bad magic %02x %02x (want 1f 8b)", p[0], p[1]);
-    struct gzip_walk w = { .p = p, .len = src_len, .measure = true, .err = err };
-    int rc = gzip_walk_members(&w);
+    return HOP_OK;
+}
+
+int gzip_isize(const void *src, size_t src_len, uint32_t *isize,
+               struct hop_error *err)
+{
+    int rc = gzip_check_frame(src, src_len, err);
     if (rc)
         return rc;
-    *isize = load_le32(p + src_len - sizeof(*isize));
+    *isize = load_le32((const uint8_t *)src + src_len - sizeof(*isize));
     return HOP_OK;
+}
+
+int gzip_check_whole(const void *src, size_t src_len, struct hop_error *err)
+{
+    int rc = gzip_check_frame(src, src_len, err);
+    if (rc)
+        return rc;
+    struct gzip_walk w = { .p = src, .len = src_len, .measure = true, .err = err };
+    return gzip_walk_members(&w);
 }
 
 int gzip_peek(const void *src, size_t src_len, void *dst, size_t n, size_t *got,

@@ -24,13 +24,19 @@ bool gzip_has_magic(const void *src, size_t src_len);
 /* Reads the ISIZE field of the last member's trailer: the uncompressed size
  * modulo 2^32.  Only a hint for sizing the output buffer: it is not checked
  * against anything until gzip_inflate runs, and with several members or
- * trailing padding it is not the total size.  The whole file is walked first
- * (headers, DEFLATE data, trailer positions, padding; not the CRCs), which
- * costs about as much time as decoding it, so that a file cut short is
- * reported as HOP_ERR_TRUNCATED ("gzip: truncated: ...") rather than by the
- * absurd ISIZE its last 4 bytes would make. */
+ * trailing padding it is not the total size.  Cheap: it reads the last 4
+ * bytes, so a file cut short gives an absurd ISIZE; when anything about the
+ * file fails, gzip_check_whole says whether it was cut short. */
 int gzip_isize(const void *src, size_t src_len, uint32_t *isize,
                struct hop_error *err);
+
+/* Walks the whole file (headers, DEFLATE data, trailer positions, padding;
+ * not the CRCs), about as costly as decoding it: HOP_OK when every member is
+ * whole, else HOP_ERR_TRUNCATED ("gzip: truncated: ...") for a file cut
+ * short, or the first malformed field.  Run after a failure, so that a
+ * truncated file is reported as such first rather than by what its missing
+ * bytes made go wrong. */
+int gzip_check_whole(const void *src, size_t src_len, struct hop_error *err);
 
 /* Decodes a gzip file: every member (concatenated members are decoded one
  * after the other into dst, as gzip -d does), each with its header checked

@@ -74,8 +74,6 @@ def test_no_ramdisk_says_why(tmp_path, data, why):
         assert m.group(1).startswith(("gzip:", "deflate:")), run
 
 
-@pytest.mark.xfail(reason="hop.c does not yet print ramdisk_why_not() when there is no "
-                   "RAM disk (the lead's part)", strict=False)
 def test_nothing_to_boot_says_why_no_ramdisk(tmp_path):
     run = hop_direct("debug-exit", (write(tmp_path / "junk.bin", JUNK), "foo"))
     assert run.rc == EXIT_NOTHING, run

@@ -199,6 +199,14 @@ def pattern_data_offset(k):
     return (hi - lo + 0x2000 + 0xFFF) & ~0xFFF
 
 
+def past_base(k, odd):
+    """An unaligned file offset just past the base kernel's image (its pages
+    rounded up, plus odd bytes): where pattern data may start without
+    overlapping the kernel's own bytes, whatever size the kernel grows to."""
+    lo, hi = mksegkernel.Base(k.base).image()
+    return ((hi - lo + 0xFFF) & ~0xFFF) + odd
+
+
 def packed(sizes, start, gap=0x10):
     """Segments of (filesz, memsz) placed one after another from start."""
     segs, at = [], start
@@ -266,7 +274,7 @@ def test_over_ramdisk_and_boot_info(tmp_path):
     mod.write_bytes(mod_bytes)
     modules = [(str(mod), "crc32=%08x" % zlib.crc32(mod_bytes))]
     k = SegKernel(tmp_path)
-    i_filesz, r_filesz = 0x80, 0x9003
+    i_filesz, r_filesz = 0x80, past_base(k, 3)
 
     def real(probe, where, segs):
         i_addr = info_addr - 0xD
@@ -316,7 +324,7 @@ def test_unaligned(tmp_path):
                         dict(addr=s6 + 3, filesz=0x777, memsz=0x788)]
 
     probe, where, info = probe_and_build(
-        k, fixed + packed(moved, HARMLESS), real, data_offset=0x9003)
+        k, fixed + packed(moved, HARMLESS), real, data_offset=past_base(k, 3))
     run = k.run()
     check_kernel_ok(run, info)
     plan = Plan(out_of(run))
@@ -381,7 +389,7 @@ def test_200_small_segments(tmp_path):
         assert_usable(probe, out[order[0]]["addr"], at - out[order[0]]["addr"], "the packing")
         return out
 
-    probe, where, info = probe_and_build(k, packed(sizes, HARMLESS, 3), real, data_offset=0x9001)
+    probe, where, info = probe_and_build(k, packed(sizes, HARMLESS, 3), real, data_offset=past_base(k, 1))
     moves = [(s["addr"], where.data(s), s["filesz"]) for s in info["segments"] if s["filesz"]]
     cycle = has_cycle(moves)
     assert cycle, "the layout was meant to have cycles"

@@ -31,7 +31,7 @@ def objects(top, dirs):
 def check(top, dirs):
     objs = objects(top, dirs)
     if not objs:
-        pytest.fail(f"no objects under {top}: run make")
+        pytest.fail(f"no objects under {top}: run make all unit")
     args = [CHECK, "--strip", top + "/"]
     for a in ALLOWED:
         args += ["--allow", a]

@@ -166,9 +166,9 @@ static void test_name_escaped(void **state)
     now += 1000;
     progress_update(MIB / 2);
     progress_end();
-    assert_non_null(strstr(out, "\rhop: inflating /k\\x1b[2J\\x07 "));
-    assert_int_equal(count(out, '\x1b'), 0);
-    assert_int_equal(count(out, '\a'), 0);
+    assert_non_null(strstr(capture_out, "\rhop: inflating /k\\x1b[2J\\x07 "));
+    assert_int_equal(count(capture_out, '\x1b'), 0);
+    assert_int_equal(count(capture_out, '\a'), 0);
 }
 
 /* Without a clock (before the machine calibrated its timer; the host)

@@ -12,7 +12,7 @@
 #include <zlib.h>
 
 #include "data/real_cpio.h"
-#include "parse/inflate.h"
+#include "parse/gzip.h"
 #include "ramdisk.h"
 
 /* --- simulated memory and allocator ----------------------------------------------- */

@@ -27,6 +27,10 @@ TEST_KERNELS_DIR = os.path.join(BUILD_DIR, "tests", "kernels")  # tests/qemu/ker
 DEBIAN_DIR = os.path.join(BUILD_DIR, "debian")   # tools/fetch-debian-kernel's
 DEBIAN_MARKER = "HOP-LINUX-MARKER: userspace reached"   # its initrd's /init says
 DEBIAN_CMDLINE = "HOP-LINUX-CMDLINE: "    # then /proc/cmdline, first thing
+# tools/fetch-debian-xen's dom0 initramfs: its /init says the marker, then
+# the prefix followed by dom0's /proc/cmdline
+XEN_DOM0_MARKER = "HOP-XEN-DOM0: userspace reached"
+XEN_DOM0_CMDLINE = "HOP-XEN-DOM0: cmdline "
 
 
 def in_source_tree(tools_dir):

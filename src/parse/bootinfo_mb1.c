@@ -14,8 +14,11 @@
 #include "lib/string.h"
 #include "parse/multiboot.h"
 
-/* Strings have no length: we look for the NUL within this many bytes. */
-#define MB1_STRING_MAX 4096u
+/* Strings have no length: we look for the NUL within this many bytes.
+ * Generous, so that hop's own command line reaches the configuration
+ * parser whole, which enforces the documented per-value limits with their
+ * own messages (docs/config.md, "Limits"). */
+#define MB1_STRING_MAX 65536u
 
 struct mb1_parse {
     struct bootinfo *bi;

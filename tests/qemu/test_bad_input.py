@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from conftest import EXIT_ERROR, EXIT_NOTHING, EXIT_PASS, ROOT, hop_run, kernel
+from hoptest import EXIT_ERROR, EXIT_NOTHING, EXIT_PASS, ROOT, hop_run, kernel
 
 HOP = os.path.join(ROOT, "build", "hop.elf")
 CPIO_MAGICS = 'cpio newc ("070701"/"070702")'
@@ -225,13 +225,20 @@ def test_one_past_the_limits(tmp_path, demo, text, message):
     assert "demo:" not in run.out, run
 
 
+@pytest.mark.parametrize("via", ["grub-bios", "qemu-kernel"])
 @pytest.mark.parametrize("extra", [0, 1])
-def test_command_line_value_limit(demo, extra):
+def test_command_line_value_limit(demo, extra, via):
+    """At the documented limit and one past, on multiboot2 (GRUB) and
+    multiboot1 (QEMU, whose command line is a bare string): hop reads its
+    whole command line and the configuration names the limit."""
     value = "=" + "v" * (VALUE_MAX - 1 + extra)
-    run = hop_run(demo, via="grub-bios", hop_cmdline='debug-exit cmdline="%s"' % value)
+    run = hop_run(demo, via=via, hop_cmdline='debug-exit cmdline="%s"' % value)
     if extra:
         assert run.rc == EXIT_ERROR, run
-        assert "hop: hop command line: word 2: value longer than 4096 bytes\n" in run.out, run
+        # QEMU's multiboot1 command line starts with the image's path
+        word = 3 if via == "qemu-kernel" else 2
+        assert ("hop: hop command line: word %d: value longer than 4096 bytes\n" % word
+                in run.out), run
         assert "demo:" not in run.out, run
     else:  # the demo kernel prints the start of a long command line only
         assert run.rc == EXIT_PASS, run

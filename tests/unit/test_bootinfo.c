@@ -1201,10 +1201,16 @@ static void test_mb1_string_at_end_of_memory(void **state)
     memcpy(s->mem + SIM_SIZE - 4, "abcd", 4);
     expect_mb1_error(s, &b, HOP_ERR_INVALID, "cmdline (offset 0x10): string at 0x2fffc has no "
                                              "NUL within 4 readable bytes");
-    /* no NUL within the whole window */
+    /* longer than 4096 bytes is read whole (the configuration enforces its
+     * own limits) */
     memset(s->mem + 0x8000, 'x', 8192);
+    s->mem[0x8000 + 8192] = 0;
     mb1_set32(&b, MB1_OFF_CMDLINE, SIM_BASE + 0x8000);
-    expect_mb1_error(s, &b, HOP_ERR_INVALID, "no NUL within 4096 readable bytes");
+    assert_int_equal(parse_mb1(s, &b, NULL), HOP_OK);
+    assert_int_equal(strlen(bi.cmdline), 8192);
+    /* no NUL within the whole window (the memory's end, 64 KiB at most) */
+    memset(s->mem + 0x8000, 'x', SIM_SIZE - 0x8000);
+    expect_mb1_error(s, &b, HOP_ERR_INVALID, "no NUL within 65536 readable bytes");
     sim_free(s);
 }
 

@@ -18,6 +18,9 @@ enum boot_phase {
     BOOT_PHASES
 };
 
+/* Every file an entry can name: its modules and its initrds. */
+#define BOOT_MAX_FILES (CONFIG_MAX_MODULES + CONFIG_MAX_INITRDS)
+
 struct boot_attempt_module {
     struct ramdisk_file file;
     const char *cmdline;
@@ -57,7 +60,7 @@ struct boot_attempt {
     bool has_load_base;        /* relocatable: the base chosen */
     paddr_t load_base;
     paddr_t max_addr;          /* end of RAM: what the trampoline maps */
-    struct boot_attempt_module modules[CONFIG_MAX_MODULES + 1];
+    struct boot_attempt_module modules[BOOT_MAX_FILES];
     size_t module_count;
     bool has_initrd;           /* modules[initrd_index] is Linux's initrd */
     size_t initrd_index;
@@ -68,8 +71,8 @@ struct boot_attempt {
     uint64_t info_size;
     struct boot_sections sections;
     struct handoff_input handoff;
-    struct handoff_module handoff_modules[CONFIG_MAX_MODULES + 1];
-    struct phys_range handoff_reserved[CONFIG_MAX_MODULES + 2];
+    struct handoff_module handoff_modules[BOOT_MAX_FILES];
+    struct phys_range handoff_reserved[BOOT_MAX_FILES + 1]; /* + the trampoline */
     char cmdline[BOOT_CMDLINE_MAX];
 
     uint64_t phase_mark;

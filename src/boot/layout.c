@@ -151,49 +151,117 @@ int boot_add_kernel(struct boot_attempt *a, struct hop_error *err)
     return rc ? rc : check_entry(a, err);
 }
 
-/* One module: a placed copy, page-aligned below 4 GiB, or left where the
- * loader put it when that is already suitable. */
-static int add_module(struct boot_attempt *a, const char *path, const char *cmdline,
-                      paddr_t max_end, struct hop_error *err)
+/* One file for the kernel (data, size bytes somewhere in the boot flow's
+ * memory): a placed copy, page-aligned below max_end, or left where it is
+ * when that is already suitable. */
+static int place_file(struct boot_attempt *a, const struct ramdisk_file *f, const char *name,
+                      const char *cmdline, paddr_t max_end, struct hop_error *err)
 {
     struct boot_attempt_module *m = &a->modules[a->module_count];
-    int rc = ramdisk_open_file(a->env->rd, path, &m->file, err);
-    if (rc)
-        return rc;
-    m->cmdline = cmdline[0] ? cmdline : path;
+    m->file = *f;
+    m->cmdline = cmdline[0] ? cmdline : name;
     struct kimage_place_req req = {
-        .size = ALIGN_UP((uint64_t)m->file.size, PAGE_SIZE),
+        .size = ALIGN_UP((uint64_t)f->size, PAGE_SIZE),
         .align = PAGE_SIZE,
         .max_end = max_end,
-        .src = boot_paddr_of(a, m->file.data),
-        .filesz = m->file.size,
+        .src = boot_paddr_of(a, f->data),
+        .filesz = f->size,
         .flags = KIMAGE_PLACE_KEEP,
-        .name = path,
+        .name = name,
     };
     if (req.size == 0)
         req.size = PAGE_SIZE; /* an empty module still gets an address */
-    rc = kimage_add_placed(&a->k, &req, &m->placed, err);
+    int rc = kimage_add_placed(&a->k, &req, &m->placed, err);
     if (rc == HOP_OK)
         a->module_count++;
     return rc;
 }
 
-/* Linux takes one initrd: initrd=, or the only module= line.  Anything else
- * would drop a file the user named, so the entry fails naming it. */
+static int add_module(struct boot_attempt *a, const char *path, const char *cmdline,
+                      paddr_t max_end, struct hop_error *err)
+{
+    struct ramdisk_file f;
+    int rc = ramdisk_open_file(a->env->rd, path, &f, err);
+    return rc ? rc : place_file(a, &f, path, cmdline, max_end, err);
+}
+
+/* An initrd that cannot fit below the protocol's limit fails before the
+ * plan, naming the field that sets it. */
+static int check_initrd_fits(const struct boot_attempt *a, uint64_t size, paddr_t max_end,
+                             struct hop_error *err)
+{
+    if (size <= max_end && max_end - size >= PHYSMEM_LOW_LIMIT)
+        return HOP_OK;
+    return error_set(err, HOP_ERR_NOMEM, "%s: initrd of 0x%llx bytes cannot lie below 0x%llx, "
+                     "the kernel's %s", a->entry->kernel, (unsigned long long)size,
+                     (unsigned long long)max_end,
+                     a->proto->initrd_limit_field ? a->proto->initrd_limit_field : "limit");
+}
+
+/* Several initrd= files are one initrd: their bytes one after the other,
+ * each padded with zeros to a 4-byte boundary (Linux's initramfs unpacker
+ * skips zeros between archives), in memory hop allocates below max_end and
+ * keeps until the jump (given back if the attempt fails). */
+#define INITRD_PAD 4
+
+static int add_initrds(struct boot_attempt *a, paddr_t max_end, struct hop_error *err)
+{
+    const struct config_entry *e = a->entry;
+    struct ramdisk_file f[CONFIG_MAX_INITRDS];
+    uint64_t total = 0;
+    paddr_t at;
+    for (size_t i = 0; i < e->initrd_count; i++) {
+        int rc = ramdisk_open_file(a->env->rd, e->initrds[i], &f[i], err);
+        if (rc)
+            return rc;
+        total += ALIGN_UP((uint64_t)f[i].size, INITRD_PAD);
+    }
+    int rc = check_initrd_fits(a, e->initrd_count == 1 ? f[0].size : total, max_end, err);
+    if (rc)
+        return rc;
+    if (e->initrd_count == 1)
+        return place_file(a, &f[0], e->initrds[0], "", max_end, err);
+    rc = physmem_alloc(a->env->pm, total ? total : 1, PAGE_SIZE, max_end,
+                           "concatenated initrd", &at, err);
+    const struct boot_machine *m = a->env->machine;
+    uint8_t *buf = rc ? NULL : m->phys.map(m->phys.ctx, at, total);
+    if (!buf)
+        return rc ? rc : error_set(err, HOP_ERR_RANGE, "%s: %zu initrds: 0x%llx bytes at 0x%llx "
+                                   "not accessible", e->kernel, e->initrd_count,
+                                   (unsigned long long)total, (unsigned long long)at);
+    uint64_t off = 0;
+    for (size_t i = 0; i < e->initrd_count; i++) {
+        memcpy(buf + off, f[i].data, f[i].size);
+        memset(buf + off + f[i].size, 0, ALIGN_UP((uint64_t)f[i].size, INITRD_PAD) - f[i].size);
+        off += ALIGN_UP((uint64_t)f[i].size, INITRD_PAD);
+    }
+    struct ramdisk_file all = { .data = buf, .size = (size_t)total };
+    return place_file(a, &all, e->initrds[0], "", max_end, err);
+}
+
+/* Linux takes one initrd: initrd= (several concatenated), or the only
+ * module= line.  Anything else would drop a file the user named, so the
+ * entry fails naming it. */
 static int one_initrd(struct boot_attempt *a, struct hop_error *err)
 {
     const struct config_entry *e = a->entry;
-    size_t keep = e->initrd ? 0 : 1; /* module= lines that can be the initrd */
+    size_t keep = e->initrd_count ? 0 : 1; /* module= lines that can be the initrd */
+    paddr_t limit = a->proto->initrd_limit ? a->proto->initrd_limit(&a->kernel) : MODULE_LIMIT;
+    limit = MIN(limit, (paddr_t)MODULE_LIMIT);
     if (e->module_count > keep)
         return error_set(err, HOP_ERR_UNSUPPORTED, "%s: protocol %s passes one initrd, but "
                          "the entry names %s%zu module= file(s): \"%s\" would be dropped",
-                         e->kernel, a->proto->name, e->initrd ? "initrd= and " : "",
+                         e->kernel, a->proto->name, e->initrd_count ? "initrd= and " : "",
                          e->module_count, e->modules[keep].path);
-    const char *path = e->initrd ? e->initrd : e->module_count ? e->modules[0].path : NULL;
-    const char *cmdline = e->initrd ? "" : e->module_count ? e->modules[0].cmdline : "";
-    paddr_t limit = a->proto->initrd_limit ? a->proto->initrd_limit(&a->kernel) : MODULE_LIMIT;
-    a->has_initrd = path != NULL;
-    return path ? add_module(a, path, cmdline, MIN(limit, (paddr_t)MODULE_LIMIT), err) : HOP_OK;
+    a->has_initrd = e->initrd_count || e->module_count;
+    if (e->initrd_count)
+        return add_initrds(a, limit, err);
+    if (!e->module_count)
+        return HOP_OK;
+    struct ramdisk_file f;
+    int rc = ramdisk_open_file(a->env->rd, e->modules[0].path, &f, err);
+    rc = rc ? rc : check_initrd_fits(a, f.size, limit, err);
+    return rc ? rc : place_file(a, &f, e->modules[0].path, e->modules[0].cmdline, limit, err);
 }
 
 /* The entry's files as the protocol takes them (enum proto_files): every
@@ -206,18 +274,19 @@ int boot_add_modules(struct boot_attempt *a, struct hop_error *err)
     a->initrd_index = 0;
     if (a->proto->files == PROTO_FILES_ONE_INITRD)
         return one_initrd(a, err);
-    if (e->initrd && a->proto->files == PROTO_FILES_INITRD_FIRST) {
+    if (e->initrd_count && a->proto->files == PROTO_FILES_INITRD_FIRST) {
         a->has_initrd = true;
-        rc = add_module(a, e->initrd, "", MODULE_LIMIT, err);
+        rc = add_initrds(a, MODULE_LIMIT, err);
     }
     for (size_t i = 0; i < e->module_count && !rc; i++)
         rc = add_module(a, e->modules[i].path, e->modules[i].cmdline, MODULE_LIMIT, err);
-    if (!rc && e->initrd && a->proto->files == PROTO_FILES_MODULES) {
+    if (e->initrd_count && a->proto->files == PROTO_FILES_MODULES) {
         a->has_initrd = true;
         a->initrd_index = a->module_count;
-        rc = add_module(a, e->initrd, "", MODULE_LIMIT, err);
+        for (size_t i = 0; i < e->initrd_count && !rc; i++)
+            rc = add_module(a, e->initrds[i], "", MODULE_LIMIT, err);
     }
-    if (!e->initrd)
+    if (!e->initrd_count)
         a->has_initrd = a->module_count == 1; /* the only module: Linux under PVH's initrd */
     return rc;
 }

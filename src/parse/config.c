@@ -219,7 +219,7 @@ static int key_entry(struct parser *p, struct span v, struct hop_error *err)
     return store(p, v, &e->title, err);
 }
 
-/* kernel= and initrd=: a path, given once per entry. */
+/* kernel=: a path, given once per entry. */
 static int set_path(struct parser *p, const char *key, const char **slot,
                     struct span v, struct hop_error *err)
 {
@@ -236,9 +236,21 @@ static int key_kernel(struct parser *p, struct span v, struct hop_error *err)
     return set_path(p, "kernel", &p->entry->kernel, v, err);
 }
 
+/* initrd=: repeatable; the files make one initrd in the order given (an
+ * uncompressed early-microcode archive, then the compressed one). */
 static int key_initrd(struct parser *p, struct span v, struct hop_error *err)
 {
-    return set_path(p, "initrd", &p->entry->initrd, v, err);
+    struct config_entry *e = p->entry;
+    int rc;
+    if ((rc = need_value(p, "initrd", v, err)))
+        return rc;
+    if (e->initrd_count == CONFIG_MAX_INITRDS)
+        return where_error(err, &p->where, HOP_ERR_LIMIT,
+                           "more than %d initrd= in one entry", CONFIG_MAX_INITRDS);
+    if ((rc = store(p, v, &e->initrds[e->initrd_count], err)))
+        return rc;
+    e->initrd_count++;
+    return HOP_OK;
 }
 
 static int key_cmdline(struct parser *p, struct span v, struct hop_error *err)
@@ -609,8 +621,10 @@ static int amend_default(struct hop_config *cfg, struct hop_error *err)
         e->cmdline = c->cmdline;
         e->has_cmdline = true;
     }
-    if (c->initrd)
-        e->initrd = c->initrd;
+    if (c->initrd_count) { /* the command line's initrds replace the entry's */
+        memcpy(e->initrds, c->initrds, sizeof(e->initrds));
+        e->initrd_count = c->initrd_count;
+    }
     if (c->has_protocol) {
         e->protocol = c->protocol;
         e->has_protocol = true;

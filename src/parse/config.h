@@ -21,6 +21,7 @@
 #define CONFIG_DEFAULT_PATH "/hop.cfg"
 #define CONFIG_MAX_ENTRIES 16
 #define CONFIG_MAX_MODULES 16 /* per entry */
+#define CONFIG_MAX_INITRDS 8  /* initrd= lines per entry */
 #define CONFIG_ARENA_SIZE 16384 /* bytes for all strings, NULs included */
 #define CONFIG_MAX_VALUE 4096 /* one unquoted command line value */
 #define CONFIG_MAX_TIMEOUT 3600 /* seconds */
@@ -45,7 +46,8 @@ struct config_entry {
     const char *title;
     const char *kernel; /* never NULL after config_finish() */
     const char *cmdline; /* "" when none */
-    const char *initrd; /* NULL when none */
+    const char *initrds[CONFIG_MAX_INITRDS]; /* in order: one initrd, concatenated */
+    size_t initrd_count;
     enum config_protocol protocol;
     size_t module_count;
     struct config_module modules[CONFIG_MAX_MODULES];

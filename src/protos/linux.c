@@ -500,6 +500,19 @@ static bool bzimage_relocation(const struct proto_kernel *k, struct proto_reloc 
     return true;
 }
 
+/* Before anything is placed: the command line fits the header's
+ * cmdline_size (the builder checks again; this fails the entry before the
+ * plan). */
+static int bzimage_check_requests(const struct proto_kernel *k, const struct handoff_input *in,
+                                  struct hop_error *err)
+{
+    size_t len = strlen(in->cmdline);
+    if (len > k->bz.cmdline_size)
+        return error_set(err, HOP_ERR_RANGE, "%s: command line of %zu bytes; the kernel's "
+                         "cmdline_size (0x238) is %u", k->path, len, k->bz.cmdline_size);
+    return HOP_OK;
+}
+
 /* init_size: the memory the kernel decompresses itself into, from its
  * load address (boot.rst, "init_size"). */
 static uint64_t bzimage_workspace(const struct proto_kernel *k)
@@ -544,8 +557,10 @@ const struct proto proto_linux_bzimage = {
     .relocation = bzimage_relocation,
     .workspace = bzimage_workspace,
     .entry = bzimage_entry,
+    .check_requests = bzimage_check_requests,
     .files = PROTO_FILES_ONE_INITRD,
     .initrd_limit = bzimage_initrd_limit,
+    .initrd_limit_field = "initrd_addr_max (0x22c)",
     .info = &handoff_linux,
     .info_align = PAGE_SIZE, /* boot_params: the "zero page" */
     .enter = bzimage_enter,

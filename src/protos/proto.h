@@ -97,6 +97,7 @@ struct proto {
      * the end (exclusive) of where the initrd may lie; NULL: 4 GiB. */
     enum proto_files files;
     paddr_t (*initrd_limit)(const struct proto_kernel *k);
+    const char *initrd_limit_field; /* names it in messages: "initrd_addr_max (0x22c)" */
 
     /* The info block: how it is built, and its alignment (its limit is the
      * builder's). */

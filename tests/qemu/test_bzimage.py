@@ -2,6 +2,8 @@
 linuxcheck test kernels (tests/qemu/kernels/linuxcheck/) check boot_params,
 the entry state and their own placement from inside; Debian 12's vmlinuz,
 no extraction, reaches userspace with the configured command line."""
+import gzip
+import io
 import os
 import re
 import subprocess
@@ -102,3 +104,38 @@ def test_debian_vmlinuz_reaches_userspace(debian, via):
     assert f"{DEBIAN_CMDLINE}{line}\n" in run.out.replace("\r", ""), run
     assert DEBIAN_MARKER in run.out, run
     assert run.rc == 0, run
+
+
+def cpio_newc(files):
+    """A cpio newc archive of {path: bytes} (regular files, mode 0644)."""
+    out = io.BytesIO()
+    for i, (name, data) in enumerate(list(files.items()) + [("TRAILER!!!", b"")]):
+        mode = 0 if name == "TRAILER!!!" else 0o100644
+        head = "070701" + "".join("%08X" % v for v in (
+            i + 1, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(name) + 1, 0))
+        out.write(head.encode() + name.encode() + b"\0")
+        out.write(b"\0" * (-out.tell() % 4) + data)
+        out.write(b"\0" * (-out.tell() % 4))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("via", ["qemu-kernel", "grub-bios"])
+def test_debian_vmlinuz_two_initrds(debian, tmp_path, via):
+    """initrd= twice: the uncompressed busybox archive and a gzip'd one with
+    /hop-extra, concatenated as one initrd; userspace sees both (its /init
+    comes from the first and prints the second's file)."""
+    vmlinuz, initrd = debian
+    token = "extra-%08x" % zlib.crc32(os.urandom(8))
+    extra = tmp_path / "extra.cpio.gz"
+    extra.write_bytes(gzip.compress(cpio_newc({"hop-extra": token.encode()}), mtime=0))
+    cfg = tmp_path / "hop.cfg"
+    line = "console=ttyS0 panic=-1 hop_test=two"
+    cfg.write_text("entry=two initrds\nkernel=/boot/vmlinuz\ninitrd=/boot/initrd.cpio\n"
+                   "initrd=/boot/extra.cpio.gz\ncmdline=%s\n" % line)
+    run = hop_run(vmlinuz, "--config", str(cfg), "--ramdisk-file", initrd + "=/boot/initrd.cpio",
+                  "--ramdisk-file", str(extra) + "=/boot/extra.cpio.gz", via=via, mem="512M",
+                  timeout=240)
+    out = run.out.replace("\r", "")
+    assert f"{DEBIAN_CMDLINE}{line}\n" in out, run
+    assert f"HOP-LINUX-EXTRA: {token}\n" in out, run
+    assert DEBIAN_MARKER in out, run

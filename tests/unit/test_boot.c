@@ -1,6 +1,6 @@
 /* The whole boot flow on the host: hop's command line, the RAM disk (a cpio
  * archive built here) and its hop.cfg, the menu, each entry's attempt
- * (read the kernel, detect the protocol, lay capture_out, plan, build the info),
+ * (read the kernel, detect the protocol, lay out, plan, build the info),
  * fallback to the next entry, and a fake jump.  Memory is the simulator's
  * (sim.c); the jump runs the trampoline's op list with the reference
  * executor, and the test then reads from "physical memory" what the kernel
@@ -18,6 +18,7 @@
 #include "sim.c"
 #include "hop.h"
 #include "capture.h"
+#include "bzimage_fixture.h"
 #include "exitcode.h"
 #include "version.h"
 #include "parse/elf.h"
@@ -178,7 +179,7 @@ static size_t make_mb2_flat(uint8_t *buf, uint32_t base, uint32_t entry)
 
 /* The archive at ARCHIVE_AT as the loader's module 0, with hop.cfg and
  * kernels: k.elf (good), bss-entry.elf (entered in its bss), vmlinux (a
- * "Linux" note), mb2-capture_out.bin (entry tag past the image). */
+ * "Linux" note), mb2-out.bin (entry tag past the image). */
 static void make_ramdisk(const char *cfg)
 {
     static uint8_t kernel[0x1000 + KERNEL_FILESZ];
@@ -192,9 +193,12 @@ static void make_ramdisk(const char *cfg)
     ksize = make_elf(kernel, KERNEL_ENTRY_OFF, true);
     n += put_cpio(at + n, "boot/vmlinux", kernel, ksize);
     ksize = make_mb2_flat(kernel, 0x600000, 0x700000);
-    n += put_cpio(at + n, "boot/mb2-capture_out.bin", kernel, ksize);
+    n += put_cpio(at + n, "boot/mb2-out.bin", kernel, ksize);
     ksize = make_elf(kernel, KERNEL_ENTRY_OFF, false); /* k.elf's bytes again */
     n += put_cpio(at + n, "boot/mod.bin", module_text, sizeof(module_text) - 1);
+    n += put_cpio(at + n, "boot/mod2.bin", "ab", 2);
+    if (img_size) /* the test's bzImage (bzimage_fixture.h) */
+        n += put_cpio(at + n, "boot/vmlinuz", img, img_size);
     n += put_cpio(at + n, "TRAILER!!!", "", 0);
     S->bi.modules[0] = (struct boot_module){ ARCHIVE_AT, ARCHIVE_AT + n, "ramdisk" };
     S->bi.module_count = 1;
@@ -206,6 +210,7 @@ static int setup(void **state)
     (void)state;
     capture_start();
     jumps = 0;
+    img_size = 0;
     S = sim_new();
     sim_reset(S);
     sim_window(S, 0, RAM_START, RAM_END - RAM_START);
@@ -396,8 +401,8 @@ static void test_entry_in_bss_refused(void **state)
 static void test_mb2_entry_outside_refused(void **state)
 {
     (void)state;
-    expect_refused_then_boot("kernel=/boot/mb2-capture_out.bin",
-                             "/boot/mb2-capture_out.bin: entry point 0x700000 (multiboot2) is not in "
+    expect_refused_then_boot("kernel=/boot/mb2-out.bin",
+                             "/boot/mb2-out.bin: entry point 0x700000 (multiboot2) is not in "
                              "the bytes loaded from the file (0x600000-0x601000)");
 }
 
@@ -465,6 +470,109 @@ static void test_linux_one_module_is_initrd(void **state)
     assert_memory_equal(sim_at(S, image, size), module_text, size);
 }
 
+/* --- Linux bzImage ----------------------------------------------------- */
+
+static uint32_t bp32(paddr_t bp, size_t off)
+{
+    uint32_t v;
+    memcpy(&v, sim_at(S, bp + off, 4), 4);
+    return v;
+}
+
+/* The protected-mode part at pref_address, entered at +0x200 in long mode
+ * with RSI = boot_params made from the image's own header; the two initrds
+ * concatenated (each padded to 4 bytes) as one; nothing of hop's in the
+ * init_size workspace, which is not written. */
+static void test_bzimage_boots(void **state)
+{
+    (void)state;
+    int rc = 0;
+    build_valid();
+    for (size_t i = 0; i < IMG_KERNEL_INFO_OFFSET; i++) /* code up to the kernel_info */
+        img[IMG_SETUP_SIZE + i] = (uint8_t)(i * 13 + 1);
+    make_ramdisk("timeout=0\nentry=l\nkernel=/boot/vmlinuz\ncmdline=root=/dev/x\n"
+                 "initrd=/boot/mod.bin\ninitrd=/boot/mod2.bin\n");
+    const uint8_t *ws = sim_at(S, IMG_PREF_ADDRESS + IMG_PM_SIZE, IMG_INIT_SIZE - IMG_PM_SIZE);
+    static uint8_t before[IMG_INIT_SIZE - IMG_PM_SIZE];
+    memcpy(before, ws, sizeof(before));
+    if (run_hop(&rc) != 1)
+        fail_msg("no jump:\n%s", capture_out);
+    assert_int_equal(cpu.mode, HANDOFF_MODE_LONG);
+    assert_int_equal(cpu.entry, IMG_PREF_ADDRESS + BZ_ENTRY64_OFFSET);
+    assert_memory_equal(sim_at(S, IMG_PREF_ADDRESS, IMG_PM_SIZE), img + IMG_SETUP_SIZE,
+                        IMG_PM_SIZE);
+    assert_memory_equal(ws, before, sizeof(before)); /* the workspace: not written */
+    paddr_t bp = cpu.rsi;
+    assert_true(bp + 4096 <= IMG_PREF_ADDRESS || bp >= IMG_PREF_ADDRESS + IMG_INIT_SIZE);
+    assert_int_equal(bp32(bp, BZ_OFF_HEADER), BZ_HEADER_MAGIC);
+    assert_int_equal(bp32(bp, BZ_OFF_VERSION) & 0xffff, BZ_PROTOCOL(2, 15));
+    assert_int_equal(bp32(bp, BZ_OFF_CODE32_START), IMG_PREF_ADDRESS);
+    assert_int_equal(bp32(bp, BZ_OFF_CMDLINE_SIZE), IMG_CMDLINE_SIZE);
+    assert_int_equal(bp32(bp, BZ_OFF_TYPE_OF_LOADER) & 0xff, 0xff);
+    assert_string_equal((const char *)sim_at(S, bp32(bp, BZ_OFF_CMD_LINE_PTR), 11),
+                        "root=/dev/x");
+    paddr_t rd = bp32(bp, BZ_OFF_RAMDISK_IMAGE);
+    uint32_t rd_size = bp32(bp, BZ_OFF_RAMDISK_SIZE);
+    size_t first = sizeof(module_text) - 1, padded = (first + 3) & ~(size_t)3;
+    assert_int_equal(rd_size, padded + 4);
+    const uint8_t *r = sim_at(S, rd, rd_size);
+    assert_memory_equal(r, module_text, first);
+    for (size_t i = first; i < padded; i++)
+        assert_int_equal(r[i], 0);
+    assert_memory_equal(r + padded, "ab\0\0", 4);
+    assert_true(rd + rd_size <= IMG_PREF_ADDRESS || rd >= IMG_PREF_ADDRESS + IMG_INIT_SIZE);
+    assert_non_null(strstr(capture_out, "hop:   workspace 0x1001000-0x1020000"));
+}
+
+/* pref_address taken by something live: the kernel goes to the next base
+ * aligned to kernel_alignment that is free, and code32_start says where. */
+static void test_bzimage_pref_address_occupied(void **state)
+{
+    (void)state;
+    int rc = 0;
+    build_valid();
+    make_ramdisk("timeout=0\nentry=l\nkernel=/boot/vmlinuz\n");
+    sim_live(S, IMG_PREF_ADDRESS + 0x10000, IMG_PREF_ADDRESS + 0x11000, "in the way");
+    assert_int_equal(run_hop(&rc), 1);
+    paddr_t at = cpu.entry - BZ_ENTRY64_OFFSET;
+    assert_true(at != IMG_PREF_ADDRESS);
+    assert_int_equal(at % IMG_ALIGN, 0);
+    assert_int_equal(bp32(cpu.rsi, BZ_OFF_CODE32_START), at);
+    assert_memory_equal(sim_at(S, at, IMG_PM_SIZE), img + IMG_SETUP_SIZE, IMG_PM_SIZE);
+}
+
+/* Refused before anything is copied, naming the file and the field. */
+static void test_bzimage_refusals(void **state)
+{
+    (void)state;
+    build_valid();
+    put32(BZ_OFF_INIT_SIZE, 0x8000000); /* 128 MiB, more than the 63 of RAM */
+    expect_refused_then_boot("kernel=/boot/vmlinuz",
+                             "/boot/vmlinuz: no usable 0x8000000 bytes for the relocatable image");
+    teardown(NULL);
+    setup(NULL);
+    build_valid();
+    put32(BZ_OFF_CMDLINE_SIZE, 8);
+    expect_refused_then_boot("kernel=/boot/vmlinuz\ncmdline=123456789",
+                             "/boot/vmlinuz: command line of 9 bytes; the kernel's cmdline_size "
+                             "(0x238) is 8");
+    teardown(NULL);
+    setup(NULL);
+    build_valid();
+    put16(BZ_OFF_XLOADFLAGS, XLF_KERNEL_64);
+    put32(BZ_OFF_INITRD_ADDR_MAX, 0x100010); /* 17 bytes above 1 MiB */
+    expect_refused_then_boot("kernel=/boot/vmlinuz\ninitrd=/boot/mod.bin",
+                             "/boot/vmlinuz: initrd of 0x12 bytes cannot lie below 0x100011, the "
+                             "kernel's initrd_addr_max (0x22c)");
+    teardown(NULL);
+    setup(NULL);
+    build_valid();
+    set_pm_size(IMG_PM_SIZE);
+    img_size -= 0x800; /* syssize says more than the file has */
+    expect_refused_then_boot("kernel=/boot/vmlinuz", "/boot/vmlinuz: ");
+    assert_non_null(strstr(capture_out, "syssize"));
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -483,6 +591,9 @@ int main(void)
         T(test_linux_two_modules_refused),
         T(test_linux_initrd_and_module_refused),
         T(test_linux_one_module_is_initrd),
+        T(test_bzimage_boots),
+        T(test_bzimage_pref_address_occupied),
+        T(test_bzimage_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -83,7 +83,8 @@ static void test_full_file(void **state)
     const struct config_entry *e = &cfg.entries[0];
     assert_string_equal(e->title, "Linux");
     assert_string_equal(e->kernel, "/boot/vmlinuz");
-    assert_string_equal(e->initrd, "/boot/initrd.img");
+    assert_int_equal(e->initrd_count, 1);
+    assert_string_equal(e->initrds[0], "/boot/initrd.img");
     assert_string_equal(e->cmdline, "console=ttyS0 a=\"b c\" # not a comment");
     assert_int_equal(e->protocol, CONFIG_PROTO_LINUX);
     assert_int_equal(e->module_count, 0);
@@ -94,7 +95,7 @@ static void test_full_file(void **state)
     assert_string_equal(e->kernel, "/boot/xen.gz");
     assert_string_equal(e->cmdline, "");
     assert_true(e->has_cmdline);
-    assert_null(e->initrd);
+    assert_int_equal(e->initrd_count, 0);
     assert_int_equal(e->protocol, CONFIG_PROTO_MULTIBOOT2);
     assert_int_equal(e->module_count, 2);
     assert_string_equal(e->modules[0].path, "/boot/vmlinuz");
@@ -186,6 +187,32 @@ static void test_entry_without_kernel(void **state)
     expect_msg(HOP_ERR_INVALID, "/hop.cfg:1: entry 'last' has no kernel=");
 }
 
+/* initrd= is repeatable (one initrd, the files in order), up to
+ * CONFIG_MAX_INITRDS; on the command line the list replaces the default
+ * entry's. */
+static void test_initrd_repeatable(void **state)
+{
+    (void)state;
+    assert_int_equal(parse_file("entry=a\nkernel=/a\ninitrd=/ucode.cpio\ninitrd=/i.gz\n"),
+                     HOP_OK);
+    const struct config_entry *e = &cfg.entries[0];
+    assert_int_equal(e->initrd_count, 2);
+    assert_string_equal(e->initrds[0], "/ucode.cpio");
+    assert_string_equal(e->initrds[1], "/i.gz");
+    setup(NULL);
+    char text[256] = "entry=a\nkernel=/a\n";
+    for (int i = 0; i <= CONFIG_MAX_INITRDS; i++)
+        strcat(text, "initrd=/i\n");
+    assert_int_equal(parse_file(text), HOP_ERR_LIMIT);
+    expect_msg(HOP_ERR_LIMIT, "/hop.cfg:11: more than 8 initrd= in one entry");
+    setup(NULL);
+    assert_int_equal(parse_file("entry=a\nkernel=/a\ninitrd=/i\n"), HOP_OK);
+    assert_int_equal(cmdline("initrd=/x initrd=/y"), HOP_OK);
+    assert_int_equal(config_finish(&cfg, &err), HOP_OK);
+    assert_int_equal(cfg.entries[0].initrd_count, 2);
+    assert_string_equal(cfg.entries[0].initrds[1], "/y");
+}
+
 static void test_duplicates(void **state)
 {
     (void)state;
@@ -194,7 +221,6 @@ static void test_duplicates(void **state)
         "default=1\ndefault=1\n",
         "entry=a\nkernel=/a\nkernel=/b\n",
         "entry=a\nkernel=/a\ncmdline=\ncmdline=x\n",
-        "entry=a\nkernel=/a\ninitrd=/i\ninitrd=/j\n",
         "entry=a\nkernel=/a\nprotocol=elf\nprotocol=elf\n",
     };
     for (size_t i = 0; i < ARRAY_SIZE(texts); i++) {
@@ -480,7 +506,8 @@ static void test_cmdline_all_keys(void **state)
     assert_string_equal(e->modules[0].path, "/m1");
     assert_string_equal(e->modules[0].cmdline, "arg1 arg2");
     assert_string_equal(e->modules[1].path, "/m2");
-    assert_string_equal(e->initrd, "/i");
+    assert_int_equal(e->initrd_count, 1);
+    assert_string_equal(e->initrds[0], "/i");
     assert_int_equal(e->protocol, CONFIG_PROTO_PVH);
     assert_int_equal(cfg.timeout, 7);
 }
@@ -635,7 +662,8 @@ static void test_override_amend(void **state)
     const struct config_entry *e = config_default_entry(&cfg);
     assert_ptr_equal(e, &cfg.entries[1]);
     assert_string_equal(e->cmdline, "single user");
-    assert_string_equal(e->initrd, "/i2");
+    assert_int_equal(e->initrd_count, 1);
+    assert_string_equal(e->initrds[0], "/i2");
     assert_int_equal(e->protocol, CONFIG_PROTO_MULTIBOOT1);
     assert_int_equal(e->module_count, 2);
     assert_string_equal(e->modules[0].path, "/mb");
@@ -713,6 +741,7 @@ int main(void)
         T(test_cmdline_quotes),
         T(test_cmdline_grub_quoting),
         T(test_cmdline_flags_after_error),
+        T(test_initrd_repeatable),
         T(test_cmdline_errors),
         T(test_cmdline_image_path),
         T(test_override_globals),

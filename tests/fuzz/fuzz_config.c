@@ -19,8 +19,10 @@ static void check_entry(const struct config_entry *e)
     (void)strlen(e->title);
     (void)strlen(e->kernel);
     (void)strlen(e->cmdline);
-    if (e->initrd)
-        (void)strlen(e->initrd);
+    if (e->initrd_count > CONFIG_MAX_INITRDS)
+        abort();
+    for (size_t i = 0; i < e->initrd_count; i++)
+        (void)strlen(e->initrds[i]);
     if (e->module_count > CONFIG_MAX_MODULES)
         abort();
     for (size_t m = 0; m < e->module_count; m++)

@@ -1,0 +1,131 @@
+/* libFuzzer target for the step from configuration to jump: the input is a
+ * hop.cfg, a NUL, and a kernel file; they go into a RAM disk on the
+ * simulated machine of tests/unit/sim.c and hop_run does the rest (config,
+ * protocol detection or forcing, entry point, layout, plan, info).  The
+ * oracle: hop either names an error and boots nothing, or jumps, and then
+ * the entry lies inside bytes loaded from the file (the entry-point rule of
+ * docs/config.md) and the trampoline's op list runs to its end with every
+ * VERIFY passing.  Anything else aborts. */
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../unit/sim.c"
+#include "hop.h"
+
+#define RAM_START 0x100000ull
+#define RAM_SIZE (16ull << 20)
+#define ARCHIVE_AT (RAM_START + RAM_SIZE - (4ull << 20))
+#define ARCHIVE_MAX (4ull << 20)
+#define CONTROL_SIZE 0x10000
+
+static struct sim *S;
+static jmp_buf jumped;
+
+static paddr_t sim_paddr_of(void *ctx, const void *p)
+{
+    struct sim *s = ctx;
+    for (size_t i = 0; i < s->win_count; i++)
+        if ((const uint8_t *)p >= s->win[i].mem && (const uint8_t *)p < s->win[i].mem +
+                                                                           s->win[i].size)
+            return s->win[i].base + (paddr_t)((const uint8_t *)p - s->win[i].mem);
+    abort(); /* the boot flow handed on a pointer outside its memory */
+}
+
+static uint64_t control_size(paddr_t max_addr)
+{
+    (void)max_addr;
+    return CONTROL_SIZE;
+}
+
+static void prepare(struct kimage *k, paddr_t max_addr)
+{
+    (void)k;
+    (void)max_addr;
+}
+
+/* The entry-point rule, then the trampoline's work. */
+static void jump(struct kimage *k, const struct handoff_cpu *cpu)
+{
+    bool inside = false;
+    size_t bad;
+    for (size_t i = 0; i < k->fixed_count; i++)
+        inside |= cpu->entry >= k->fixed[i].dst &&
+                  cpu->entry - k->fixed[i].dst < k->fixed[i].filesz;
+    if (!inside || reloc_run_ops(kimage_ops(k), &S->rw, &bad) != HOP_OK)
+        abort();
+    if (getenv("HOP_FUZZ_TRACE")) /* to see that seeds reach the jump */
+        fprintf(stderr, "fuzz_boot: jump to %s at 0x%llx\n", cpu->protocol,
+                (unsigned long long)cpu->entry);
+    longjmp(jumped, 1);
+}
+
+static int no_key(void)
+{
+    return -1;
+}
+
+static uint64_t tick;
+static uint64_t clock_now(void)
+{
+    return tick++;
+}
+
+static uint64_t one(void)
+{
+    return 1;
+}
+
+static struct boot_machine machine = {
+    .paddr_of = sim_paddr_of, .control_size = control_size, .prepare = prepare, .jump = jump,
+    .getc = no_key, .now_ms = clock_now, .cycles = clock_now, .cycles_per_ms = one,
+};
+
+static size_t put_cpio(uint8_t *at, const char *name, const void *data, size_t size)
+{
+    size_t n = (size_t)sprintf((char *)at, "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X"
+                               "%08X%08X%08X", 1u, 0100644u, 0u, 0u, 1u, 0u, (unsigned)size,
+                               0u, 0u, 0u, 0u, (unsigned)strlen(name) + 1, 0u);
+    memcpy(at + n, name, strlen(name) + 1);
+    n += strlen(name) + 1;
+    while (n % 4)
+        at[n++] = 0;
+    memcpy(at + n, data, size);
+    n += size;
+    while (n % 4)
+        at[n++] = 0;
+    return n;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const uint8_t *nul = memchr(data, 0, size);
+    size_t cfg_len = nul ? (size_t)(nul - data) : size;
+    const uint8_t *kernel = nul ? nul + 1 : data + size;
+    size_t kernel_len = (size_t)(data + size - kernel);
+    if (cfg_len + kernel_len + 1024 > ARCHIVE_MAX)
+        return 0;
+    if (!S)
+        S = sim_new();
+    sim_reset(S);
+    sim_window(S, 0, RAM_START, RAM_SIZE);
+    sim_region(S, RAM_START, RAM_START + RAM_SIZE, MEM_USABLE);
+    uint8_t *at = sim_at(S, ARCHIVE_AT, ARCHIVE_MAX);
+    size_t n = put_cpio(at, "hop.cfg", data, cfg_len);
+    n += put_cpio(at + n, "boot/k", kernel, kernel_len);
+    n += put_cpio(at + n, "boot/m", "module", 6);
+    n += put_cpio(at + n, "TRAILER!!!", "", 0);
+    S->bi.modules[0] = (struct boot_module){ ARCHIVE_AT, ARCHIVE_AT + n, "ramdisk" };
+    S->bi.module_count = 1;
+    S->bi.cmdline = "hop.elf";
+    S->bi.loader_name = "fuzz";
+    sim_live(S, ARCHIVE_AT, ARCHIVE_AT + ALIGN_UP(n, PAGE_SIZE), "module");
+    sim_start(S);
+    machine.phys = S->rw;
+    hop_read_cmdline(S->bi.cmdline);
+    if (!setjmp(jumped))
+        (void)hop_run(&S->bi, &S->pm, &machine);
+    return 0;
+}

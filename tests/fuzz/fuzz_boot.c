@@ -14,37 +14,15 @@
 
 #include "../unit/sim.c"
 #include "hop.h"
+#include "../unit/sim_machine.h"
 
 #define RAM_START 0x100000ull
 #define RAM_SIZE (16ull << 20)
 #define ARCHIVE_AT (RAM_START + RAM_SIZE - (4ull << 20))
 #define ARCHIVE_MAX (4ull << 20)
-#define CONTROL_SIZE 0x10000
 
 static struct sim *S;
 static jmp_buf jumped;
-
-static paddr_t sim_paddr_of(void *ctx, const void *p)
-{
-    struct sim *s = ctx;
-    for (size_t i = 0; i < s->win_count; i++)
-        if ((const uint8_t *)p >= s->win[i].mem && (const uint8_t *)p < s->win[i].mem +
-                                                                           s->win[i].size)
-            return s->win[i].base + (paddr_t)((const uint8_t *)p - s->win[i].mem);
-    abort(); /* the boot flow handed on a pointer outside its memory */
-}
-
-static uint64_t control_size(paddr_t max_addr)
-{
-    (void)max_addr;
-    return CONTROL_SIZE;
-}
-
-static void prepare(struct kimage *k, paddr_t max_addr)
-{
-    (void)k;
-    (void)max_addr;
-}
 
 /* The entry-point rule, then the trampoline's work. */
 static void jump(struct kimage *k, const struct handoff_cpu *cpu)
@@ -62,26 +40,7 @@ static void jump(struct kimage *k, const struct handoff_cpu *cpu)
     longjmp(jumped, 1);
 }
 
-static int no_key(void)
-{
-    return -1;
-}
-
-static uint64_t tick;
-static uint64_t clock_now(void)
-{
-    return tick++;
-}
-
-static uint64_t one(void)
-{
-    return 1;
-}
-
-static struct boot_machine machine = {
-    .paddr_of = sim_paddr_of, .control_size = control_size, .prepare = prepare, .jump = jump,
-    .getc = no_key, .now_ms = clock_now, .cycles = clock_now, .cycles_per_ms = one,
-};
+static struct boot_machine machine;
 
 static size_t put_cpio(uint8_t *at, const char *name, const void *data, size_t size)
 {
@@ -123,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     S->bi.loader_name = "fuzz";
     sim_live(S, ARCHIVE_AT, ARCHIVE_AT + ALIGN_UP(n, PAGE_SIZE), "module");
     sim_start(S);
-    machine.phys = S->rw;
+    machine = sim_boot_machine(S, jump);
     hop_read_cmdline(S->bi.cmdline);
     if (!setjmp(jumped))
         (void)hop_run(&S->bi, &S->pm, &machine);

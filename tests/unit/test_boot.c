@@ -18,6 +18,7 @@
 #include "sim.c"
 #include "hop.h"
 #include "capture.h"
+#include "sim_machine.h"
 #include "bzimage_fixture.h"
 #include "exitcode.h"
 #include "version.h"
@@ -34,7 +35,6 @@
 #define KERNEL_FILESZ 0x1800
 #define KERNEL_MEMSZ 0x3000
 #define KERNEL_ENTRY_OFF 0x100
-#define CONTROL_SIZE (64 * KiB)
 
 static struct sim *S;
 static jmp_buf jumped;
@@ -44,30 +44,6 @@ static uint8_t kernel_bytes[KERNEL_FILESZ];
 static const char module_text[] = "the module's bytes";
 
 /* --- the machine: the simulator, and a jump that comes back here ---------- */
-
-static paddr_t sim_paddr_of(void *ctx, const void *p)
-{
-    struct sim *s = ctx;
-    for (size_t i = 0; i < s->win_count; i++) {
-        const uint8_t *b = s->win[i].mem;
-        if ((const uint8_t *)p >= b && (const uint8_t *)p < b + s->win[i].size)
-            return s->win[i].base + (paddr_t)((const uint8_t *)p - b);
-    }
-    fail_msg("pointer %p is outside simulated memory", p);
-    return 0;
-}
-
-static uint64_t control_size(paddr_t max_addr)
-{
-    (void)max_addr;
-    return CONTROL_SIZE;
-}
-
-static void prepare(struct kimage *k, paddr_t max_addr)
-{
-    (void)k;
-    (void)max_addr;
-}
 
 /* What the trampoline would do before entering the kernel: the op list. */
 static void jump(struct kimage *k, const struct handoff_cpu *c)
@@ -79,27 +55,7 @@ static void jump(struct kimage *k, const struct handoff_cpu *c)
     longjmp(jumped, 1);
 }
 
-static int no_key(void)
-{
-    return -1;
-}
-
-static uint64_t clock_ms;
-static uint64_t now_ms(void)
-{
-    return clock_ms++;
-}
-
-static uint64_t one(void)
-{
-    return 1;
-}
-
-static struct boot_machine machine = {
-    .paddr_of = sim_paddr_of, .control_size = control_size, .prepare = prepare,
-    .jump = jump, .getc = no_key, .now_ms = now_ms, .cycles = now_ms,
-    .cycles_per_ms = one,
-};
+static struct boot_machine machine;
 
 /* --- building the RAM disk -------------------------------------------------- */
 
@@ -218,7 +174,7 @@ static int setup(void **state)
     sim_region(S, RAM_START, RAM_END, MEM_USABLE);
     S->bi.cmdline = "hop.elf debug-exit";
     S->bi.loader_name = "test";
-    machine.phys = S->rw;
+    machine = sim_boot_machine(S, jump);
     return 0;
 }
 

@@ -42,22 +42,6 @@ static void jump(struct kimage *k, const struct handoff_cpu *cpu)
 
 static struct boot_machine machine;
 
-static size_t put_cpio(uint8_t *at, const char *name, const void *data, size_t size)
-{
-    size_t n = (size_t)sprintf((char *)at, "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X"
-                               "%08X%08X%08X", 1u, 0100644u, 0u, 0u, 1u, 0u, (unsigned)size,
-                               0u, 0u, 0u, 0u, (unsigned)strlen(name) + 1, 0u);
-    memcpy(at + n, name, strlen(name) + 1);
-    n += strlen(name) + 1;
-    while (n % 4)
-        at[n++] = 0;
-    memcpy(at + n, data, size);
-    n += size;
-    while (n % 4)
-        at[n++] = 0;
-    return n;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const uint8_t *nul = memchr(data, 0, size);
@@ -72,10 +56,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sim_window(S, 0, RAM_START, RAM_SIZE);
     sim_region(S, RAM_START, RAM_START + RAM_SIZE, MEM_USABLE);
     uint8_t *at = sim_at(S, ARCHIVE_AT, ARCHIVE_MAX);
-    size_t n = put_cpio(at, "hop.cfg", data, cfg_len);
-    n += put_cpio(at + n, "boot/k", kernel, kernel_len);
-    n += put_cpio(at + n, "boot/m", "module", 6);
-    n += put_cpio(at + n, "TRAILER!!!", "", 0);
+    size_t n = sim_put_cpio(at, "hop.cfg", data, cfg_len);
+    n += sim_put_cpio(at + n, "boot/k", kernel, kernel_len);
+    n += sim_put_cpio(at + n, "boot/m", "module", 6);
+    n += sim_put_cpio(at + n, "TRAILER!!!", "", 0);
     S->bi.modules[0] = (struct boot_module){ ARCHIVE_AT, ARCHIVE_AT + n, "ramdisk" };
     S->bi.module_count = 1;
     S->bi.cmdline = "hop.elf";

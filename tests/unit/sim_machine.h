@@ -51,6 +51,23 @@ static uint64_t sim_one(void)
     return 1;
 }
 
+/* One cpio newc entry (a regular file) at `at`; returns its size, padded. */
+static size_t sim_put_cpio(uint8_t *at, const char *name, const void *data, size_t size)
+{
+    size_t n = (size_t)sprintf((char *)at, "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X"
+                               "%08X%08X%08X", 1u, 0100644u, 0u, 0u, 1u, 0u, (unsigned)size,
+                               0u, 0u, 0u, 0u, (unsigned)strlen(name) + 1, 0u);
+    memcpy(at + n, name, strlen(name) + 1);
+    n += strlen(name) + 1;
+    while (n % 4)
+        at[n++] = 0;
+    memcpy(at + n, data, size);
+    n += size;
+    while (n % 4)
+        at[n++] = 0;
+    return n;
+}
+
 static struct boot_machine sim_boot_machine(struct sim *s,
                                             void (*jump)(struct kimage *,
                                                          const struct handoff_cpu *))

@@ -59,22 +59,6 @@ static struct boot_machine machine;
 
 /* --- building the RAM disk -------------------------------------------------- */
 
-static size_t put_cpio(uint8_t *at, const char *name, const void *data, size_t size)
-{
-    size_t n = (size_t)sprintf((char *)at, "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X"
-                               "%08X%08X%08X", 1u, 0100644u, 0u, 0u, 1u, 0u,
-                               (unsigned)size, 0u, 0u, 0u, 0u, (unsigned)strlen(name) + 1, 0u);
-    memcpy(at + n, name, strlen(name) + 1);
-    n += strlen(name) + 1;
-    while (n % 4)
-        at[n++] = 0;
-    memcpy(at + n, data, size);
-    n += size;
-    while (n % 4)
-        at[n++] = 0;
-    return n;
-}
-
 /* A plain ELF64 kernel: one PT_LOAD at KERNEL_PADDR, a bss after it, the
  * entry at entry_off; with linux_note, a PT_NOTE "Linux" as a vmlinux has. */
 static size_t make_elf(uint8_t *buf, uint64_t entry_off, bool linux_note)
@@ -142,20 +126,20 @@ static void make_ramdisk(const char *cfg)
     size_t ksize = make_elf(kernel, KERNEL_ENTRY_OFF, false);
     uint8_t *at = sim_at(S, ARCHIVE_AT, 1 * MiB);
     assert_non_null(at);
-    size_t n = put_cpio(at, "hop.cfg", cfg, strlen(cfg));
-    n += put_cpio(at + n, "boot/k.elf", kernel, ksize);
+    size_t n = sim_put_cpio(at, "hop.cfg", cfg, strlen(cfg));
+    n += sim_put_cpio(at + n, "boot/k.elf", kernel, ksize);
     ksize = make_elf(kernel, KERNEL_FILESZ + 0x100, false);
-    n += put_cpio(at + n, "boot/bss-entry.elf", kernel, ksize);
+    n += sim_put_cpio(at + n, "boot/bss-entry.elf", kernel, ksize);
     ksize = make_elf(kernel, KERNEL_ENTRY_OFF, true);
-    n += put_cpio(at + n, "boot/vmlinux", kernel, ksize);
+    n += sim_put_cpio(at + n, "boot/vmlinux", kernel, ksize);
     ksize = make_mb2_flat(kernel, 0x600000, 0x700000);
-    n += put_cpio(at + n, "boot/mb2-out.bin", kernel, ksize);
+    n += sim_put_cpio(at + n, "boot/mb2-out.bin", kernel, ksize);
     ksize = make_elf(kernel, KERNEL_ENTRY_OFF, false); /* k.elf's bytes again */
-    n += put_cpio(at + n, "boot/mod.bin", module_text, sizeof(module_text) - 1);
-    n += put_cpio(at + n, "boot/mod2.bin", "ab", 2);
+    n += sim_put_cpio(at + n, "boot/mod.bin", module_text, sizeof(module_text) - 1);
+    n += sim_put_cpio(at + n, "boot/mod2.bin", "ab", 2);
     if (img_size) /* the test's bzImage (bzimage_fixture.h) */
-        n += put_cpio(at + n, "boot/vmlinuz", img, img_size);
-    n += put_cpio(at + n, "TRAILER!!!", "", 0);
+        n += sim_put_cpio(at + n, "boot/vmlinuz", img, img_size);
+    n += sim_put_cpio(at + n, "TRAILER!!!", "", 0);
     S->bi.modules[0] = (struct boot_module){ ARCHIVE_AT, ARCHIVE_AT + n, "ramdisk" };
     S->bi.module_count = 1;
     sim_live(S, ARCHIVE_AT, ALIGN_UP(ARCHIVE_AT + n, PAGE_SIZE), "module");

@@ -42,6 +42,23 @@ def check_passed(run, initrd):
     assert field(run.out, r"type_of_loader (0x[0-9a-f]+)") == ("0xff",), run
 
 
+def check_e820(run):
+    """The e820 the kernel got is hop's map (printed by hop) with only what
+    hop leaves live marked: every usable e820 range lies inside usable RAM of
+    hop's map, nothing hop's map says is not RAM is usable, and at most 1 MiB
+    of usable RAM was withheld (the trampoline, boot information)."""
+    hop_map = run.memory_map()
+    e820 = [(int(a, 16), int(b, 16), int(t)) for a, b, t in re.findall(
+        r"^linuxcheck: e820 0x([0-9a-f]+)-0x([0-9a-f]+) type (\d+)$", run.out, re.M)]
+    assert hop_map and e820, run
+    usable = [(s, e) for s, e, t in hop_map if t == "usable"]
+    got = [(s, e) for s, e, t in e820 if t == 1]
+    for s, e in got:
+        assert any(us <= s and e <= ue for us, ue in usable), (hex(s), hex(e), run)
+    total = lambda rs: sum(e - s for s, e in rs)
+    assert 0 <= total(usable) - total(got) <= 1 << 20, (total(usable), total(got), run)
+
+
 # name -> (entry bits, where the protected-mode part must run)
 VARIANTS = {"linuxcheck": (64, 0x1000000), "linuxcheck-fixed": (64, 0x100000),
             "linuxcheck32": (32, 0x100000)}
@@ -59,6 +76,7 @@ def test_linuxcheck_through_hop(tmp_path, name, via):
     run = hop_run(linuxcheck(name), "--cmdline", CMDLINE, "--module", str(rd), via=via,
                   timeout=120 if via == "grub-efi" else 60)
     check_passed(run, data)
+    check_e820(run)
     assert f"hop: /boot/{name}.bzimage: " in run.out and "protocol linux" in run.out, run
     entry, loaded = field(run.out, rf"^linuxcheck: entry {bits} at (0x[0-9a-f]+), "
                                    r"loaded at (0x[0-9a-f]+)")

@@ -134,7 +134,8 @@ def section_size():
     say("text %d + data %d + bss %d = %d bytes (%.1f KiB); without bss %.1f KiB"
         % (text, data, bss, text + data + bss, (text + data + bss) / 1024,
            (text + data) / 1024))
-    p = run(["nm", "--size-sort", "--reverse-sort", "-S", HOP_ELF])
+    # hop.elf is stripped; hop-debug.elf is the same image with its symbols
+    p = run(["nm", "--size-sort", "--reverse-sort", "-S", os.path.join(BUILD, "hop-debug.elf")])
     syms = []
     for line in p.stdout.splitlines():
         f = line.split(None, 3)

@@ -145,7 +145,7 @@ int hbuf_finish(const struct handoff_buf *b, const char *proto, paddr_t limit,
  * The memory map handed on
  * ========================================================================== */
 
-/* Only map[] and map_count are used: the map routines of bootinfo.c work on
+/* Only map[] and map_count are used: the map routines (src/mm/memmap.h) work on
  * a struct bootinfo.  Static: 8 KiB would crowd hop's 32 KiB stack. */
 static struct bootinfo map_work;
 

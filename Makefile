@@ -9,7 +9,8 @@
 #   make qemu-test  QEMU scenarios (pytest driving tools/hop-run)
 #   make bench      benchmarks
 #   make man        the manual pages (build/man/, from docs/man/*.scd by scdoc)
-#   make deb        the Debian package (build/deb/hop_VERSION_amd64.deb)
+#   make deb        the Debian package (build/deb/hop_VERSION_amd64.deb); installs
+#                   what it needs (tools/install-deps deb)
 
 BUILD      ?= build
 CROSS_COMPILE ?=
@@ -85,6 +86,7 @@ man: $(MAN)
 DEB_SRC := $(BUILD)/deb/src
 
 deb:
+	@tools/install-deps deb
 	rm -rf $(BUILD)/deb
 	mkdir -p $(DEB_SRC)
 	tar -c --exclude=./build --exclude=./.git --exclude=__pycache__ . | tar -x -C $(DEB_SRC)

@@ -172,8 +172,9 @@ clean:
 #                               for the installed kernels (HOP_KERNELS=auto)
 #   tools/grub.d/42_hop.in      $(DESTDIR)$(SYSCONFDIR)/grub.d/42_hop: update-grub
 #                               adds the hop entries /etc/default/hop lists
-#   tools/grub.d/zz-hop.in      $(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d/zz-hop and
+#   tools/grub.d/zz-hop.in      $(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d/zz-hop,
 #                               postrm.d/zz-hop (run on kernel install and removal)
+#                               and initramfs/post-update.d/zz-hop (new initrd)
 #   tools/grub.d/default-hop    $(DESTDIR)$(PREFIX)/share/hop/default-hop (example)
 #   build/man/*                 $(DESTDIR)$(MANDIR)/manN/
 # docs/tools.md has the details; make uninstall removes these files.
@@ -187,7 +188,8 @@ INSTALL    ?= install
 INSTALL_TOOLS := hop-run hop-mkimage hop-ramdisk hop-extract-vmlinux
 HOP_LIBDIR := $(DESTDIR)$(PREFIX)/lib/hop
 KERNEL_HOOKS := $(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d/zz-hop \
-	$(DESTDIR)$(SYSCONFDIR)/kernel/postrm.d/zz-hop
+	$(DESTDIR)$(SYSCONFDIR)/kernel/postrm.d/zz-hop \
+	$(DESTDIR)$(SYSCONFDIR)/initramfs/post-update.d/zz-hop
 # @WORDS@ in the scripts of tools/grub.d/
 SUBST := sed -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@HOP_ELF@|$(BOOTDIR)/hop.elf|g' \
 	-e 's|@BOOTDIR@|$(BOOTDIR)|g' -e 's|@BINDIR@|$(PREFIX)/bin|g' \
@@ -198,7 +200,7 @@ install:
 	@for m in $(MAN); do test -f $$m || { echo "make install: $$m is missing: run make first" >&2; exit 1; }; done
 	$(INSTALL) -d $(DESTDIR)$(HOPDIR) $(DESTDIR)$(PREFIX)/bin $(HOP_LIBDIR)/hoplib \
 		$(DESTDIR)$(SYSCONFDIR)/grub.d $(DESTDIR)$(PREFIX)/share/hop \
-		$(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d $(DESTDIR)$(SYSCONFDIR)/kernel/postrm.d
+		$(dir $(KERNEL_HOOKS))
 	$(INSTALL) -m 644 $(BUILD)/hop.elf $(DESTDIR)$(HOPDIR)/hop.elf
 	$(INSTALL) -m 755 $(addprefix tools/,$(INSTALL_TOOLS)) $(DESTDIR)$(PREFIX)/bin/
 	$(INSTALL) -m 644 tools/hoplib/*.py $(HOP_LIBDIR)/hoplib/

@@ -32,7 +32,8 @@ TOOLS = ["hop-mkimage", "hop-ramdisk", "hop-run", "hop-extract-vmlinux"]
 MAN_PAGES = ["man8/hop.8", "man5/hop.cfg.5", "man1/hop-mkimage.1",
              "man1/hop-ramdisk.1", "man1/hop-run.1", "man1/hop-extract-vmlinux.1"]
 CONFFILES = ["/etc/default/hop", "/etc/grub.d/42_hop",
-             "/etc/kernel/postinst.d/zz-hop", "/etc/kernel/postrm.d/zz-hop"]
+             "/etc/kernel/postinst.d/zz-hop", "/etc/kernel/postrm.d/zz-hop",
+             "/etc/initramfs/post-update.d/zz-hop"]
 
 
 def needs(*programs):
@@ -332,11 +333,16 @@ def test_grub_d_follows_kernels(staging, fake):
         f.write("HOP_KERNELS=\n")
     r = grub_d(staging, env)
     assert (r.returncode, r.stdout) == (0, "")
+    # hop removed, not purged: no hop.elf, no hop-kernels, and not a word
+    (boot / "hop.elf").unlink()
+    r = grub_d(staging, env, HOP_KERNELS_CMD="/nonexistent/hop-kernels")
+    assert (r.returncode, r.stdout, r.stderr) == (0, "", "")
 
 
 def test_kernel_hooks(staging, fake):
     """/etc/kernel/postinst.d/zz-hop makes the RAM disks of the kernels
-    installed, postrm.d/zz-hop removes the one of a kernel removed; neither
+    installed, postrm.d/zz-hop removes the one of a kernel removed,
+    /etc/initramfs/post-update.d/zz-hop remakes one for a new initrd; none
     fails a kernel's installation, and both do nothing once hop is removed
     (their hop-kernels gone) or without HOP_KERNELS=auto."""
     boot, cfg, env = fake
@@ -360,6 +366,15 @@ def test_kernel_hooks(staging, fake):
     r = run([postinst, "6.3.0-1-amd64"], env=dict(env, HOP_RAMDISK_CMD="/bin/false"))
     assert r.returncode == 0 and "sync failed" in r.stderr
     assert not [f for f in ramdisks(boot) if "6.3.0" in f]
+    # update-initramfs remade an initrd: its RAM disk is remade
+    rd = boot / "hop/kernels/linux-6.1.0-9-amd64.cpio"
+    old = time.time() - 100
+    os.utime(rd, (old, old))
+    (boot / "initrd.img-6.1.0-9-amd64").write_bytes(b"remade")
+    r = run([at(staging, "/etc/initramfs/post-update.d/zz-hop"), "6.1.0-9-amd64",
+             boot / "initrd.img-6.1.0-9-amd64"], env=env)
+    assert r.returncode == 0, r.stderr
+    assert cpio_file(rd, "/boot/initrd.img-6.1.0-9-amd64") == b"remade"
     # removed but not purged: quiet
     r = run([postinst, v], env=dict(env, HOP_KERNELS_CMD="/nonexistent/hop-kernels"))
     assert (r.returncode, r.stdout, r.stderr) == (0, "", "")

@@ -88,8 +88,8 @@ def test_installed_files(dest):
     assert mode(kernels) == 0o755
     with open(kernels) as f:
         assert "HOP_RAMDISK_CMD:-%s/bin/hop-ramdisk}" % PREFIX in f.read()
-    for hook in ("postinst.d", "postrm.d"):
-        path = installed(dest, "/etc/kernel", hook, "zz-hop")
+    for hook in ("kernel/postinst.d", "kernel/postrm.d", "initramfs/post-update.d"):
+        path = installed(dest, "/etc", hook, "zz-hop")
         assert mode(path) == 0o755
         with open(path) as f:
             assert "HOP_KERNELS_CMD:-%s/lib/hop/hop-kernels}" % PREFIX in f.read()
@@ -179,6 +179,8 @@ def grub_script(dest, cfg, **env_extra):
     for key in ("pkgdatadir", "GRUB_DEVICE_BOOT"):
         env.pop(key, None)
     env["HOP_DEFAULT_FILE"] = str(cfg)
+    # the installed hop-kernels, which the script looks for at PREFIX
+    env["HOP_KERNELS_CMD"] = installed(dest, PREFIX, "lib/hop/hop-kernels")
     env.update(env_extra)
     return subprocess.run(["/bin/sh", installed(dest, "/etc/grub.d/42_hop")],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -5,11 +5,14 @@ its maintainer scripts honouring DPKG_ROOT), its manual pages render
 without a groff warning; the grub.d script with HOP_KERNELS=auto and the
 kernel hooks, as the package installs them, make, list and remove one RAM
 disk per kernel of a fake /boot (every path overridable by environment),
-and grub-script-check accepts what the script prints.  The slow test
-(marked `slow`, ~20 s) boots, in QEMU, GRUB with the very menu entry the
-script generated: the package's hop.elf, the RAM disk hop-kernels made for
-a fake kernel (the demo kernel), and the kernel command line through
-GRUB's quoting to the kernel.  About 40 s in all, most of it make deb.
+and grub-script-check accepts what the script prints (also under the real
+grub-mkconfig).  The two slow tests (marked `slow`, a few seconds each
+under TCG) boot in QEMU: GRUB with the very menu entry the script
+generated (the package's hop.elf, the RAM disk hop-kernels made for a
+fake kernel, the demo kernel, and the kernel command line through GRUB's
+quoting to the kernel), and the package's hop-run with its hop.elf.
+15-30 s in all, most of it make deb (which needs no network: its build
+dependencies are make deps's).
 
 Run: /usr/bin/python3 -m pytest -q tests/tools/test_deb.py
 """

@@ -8,6 +8,9 @@
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 5)
 #   make qemu-test  QEMU scenarios (pytest driving tools/hop-run)
 #   make bench      benchmarks
+#   make man        the manual pages (build/man/, from docs/man/*.scd by scdoc)
+#   make deb        the Debian package (build/deb/hop_VERSION_amd64.deb); installs
+#                   what it needs (tools/install-deps deb)
 
 BUILD      ?= build
 CROSS_COMPILE ?=
@@ -44,7 +47,7 @@ ASM      := $(sort $(wildcard arch/x86_64/*.asm arch/x86_64/*/*.asm arch/x86_64/
 KOBJS    := $(patsubst %.c,$(BUILD)/k/%.o,$(SRC_C) $(ARCH_C)) \
 	    $(patsubst %.asm,$(BUILD)/k/%.o,$(ASM))
 
-all: $(BUILD)/hop.elf kernels
+all: $(BUILD)/hop.elf kernels man
 
 $(BUILD)/k/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -66,6 +69,29 @@ $(BUILD)/hop.elf: $(BUILD)/hop-debug.elf
 # --- kernels: the demo and bench kernels (kernels/) and the test kernels
 # (tests/qemu/kernels), sharing kernels/lib ------------------------------------
 include kernels/kernels.mk
+
+# --- manual pages: one scdoc source per page, docs/man/NAME.SECTION.scd ------
+MAN_SRC := $(sort $(wildcard docs/man/*.scd))
+MAN     := $(patsubst docs/man/%.scd,$(BUILD)/man/%,$(MAN_SRC))
+
+$(BUILD)/man/%: docs/man/%.scd
+	@mkdir -p $(dir $@)
+	@command -v scdoc >/dev/null || { echo "scdoc is missing: make deps (or apt-get install scdoc)" >&2; exit 1; }
+	$(call say,SCDOC,$@)scdoc < $< > $@
+
+man: $(MAN)
+
+# --- the Debian package: dpkg-buildpackage on a copy of the tree under
+# $(BUILD)/deb (it writes the .deb to the parent directory: $(BUILD)/deb) ----
+DEB_SRC := $(BUILD)/deb/src
+
+deb:
+	@tools/install-deps deb
+	rm -rf $(BUILD)/deb
+	mkdir -p $(DEB_SRC)
+	tar -c --exclude=./build --exclude=./.git --exclude=__pycache__ . | tar -x -C $(DEB_SRC)
+	cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b
+	@ls $(BUILD)/deb/*.deb
 
 # --- host unit tests (cmocka) ---------------------------------------------------
 HCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Isrc -DHOP_HOST \
@@ -127,50 +153,73 @@ bench: deps
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all unit fuzz fuzz-build qemu-test deps run test bench clean kernels
+.PHONY: all unit fuzz fuzz-build qemu-test deps run test bench clean kernels man deb
 .DELETE_ON_ERROR:
 .SECONDARY:
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# (not the package's copy of the tree in $(BUILD)/deb, whose etc/grub.d is a directory)
+-include $(shell find $(BUILD) -path $(BUILD)/deb -prune -o -name '*.d' -type f -print 2>/dev/null)
 
 # --- install: make install [PREFIX=/usr/local] [DESTDIR=] ----------------------
 # Installs what `make` built (it builds nothing: run make first, then
 # sudo make install):
-#   build/hop.elf               $(DESTDIR)$(BOOTDIR)/hop.elf
+#   build/hop.elf               $(DESTDIR)$(HOPDIR)/hop.elf (HOPDIR: BOOTDIR,
+#                               the package's /usr/lib/hop; it copies it to /boot)
 #   tools/hop-run ...           $(DESTDIR)$(PREFIX)/bin/
 #   tools/hoplib/*.py           $(DESTDIR)$(PREFIX)/lib/hop/hoplib/ (the tools
 #                               look there when no hoplib is next to them)
+#   tools/grub.d/hop-kernels.in $(DESTDIR)$(PREFIX)/lib/hop/hop-kernels: RAM disks
+#                               for the installed kernels (HOP_KERNELS=auto)
 #   tools/grub.d/42_hop.in      $(DESTDIR)$(SYSCONFDIR)/grub.d/42_hop: update-grub
 #                               adds the hop entries /etc/default/hop lists
+#   tools/grub.d/zz-hop.in      $(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d/zz-hop,
+#                               postrm.d/zz-hop (run on kernel install and removal)
+#                               and initramfs/post-update.d/zz-hop (new initrd)
 #   tools/grub.d/default-hop    $(DESTDIR)$(PREFIX)/share/hop/default-hop (example)
+#   build/man/*                 $(DESTDIR)$(MANDIR)/manN/
 # docs/tools.md has the details; make uninstall removes these files.
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 BOOTDIR    ?= /boot
+HOPDIR     ?= $(BOOTDIR)
 SYSCONFDIR ?= /etc
+MANDIR     ?= $(PREFIX)/share/man
 INSTALL    ?= install
 INSTALL_TOOLS := hop-run hop-mkimage hop-ramdisk hop-extract-vmlinux
 HOP_LIBDIR := $(DESTDIR)$(PREFIX)/lib/hop
+KERNEL_HOOKS := $(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d/zz-hop \
+	$(DESTDIR)$(SYSCONFDIR)/kernel/postrm.d/zz-hop \
+	$(DESTDIR)$(SYSCONFDIR)/initramfs/post-update.d/zz-hop
+# @WORDS@ in the scripts of tools/grub.d/
+SUBST := sed -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@HOP_ELF@|$(BOOTDIR)/hop.elf|g' \
+	-e 's|@BOOTDIR@|$(BOOTDIR)|g' -e 's|@BINDIR@|$(PREFIX)/bin|g' \
+	-e 's|@HOP_LIB@|$(PREFIX)/lib/hop|g'
 
 install:
 	@test -f $(BUILD)/hop.elf || { echo "make install: $(BUILD)/hop.elf is missing: run make first" >&2; exit 1; }
-	$(INSTALL) -d $(DESTDIR)$(BOOTDIR) $(DESTDIR)$(PREFIX)/bin $(HOP_LIBDIR)/hoplib \
-		$(DESTDIR)$(SYSCONFDIR)/grub.d $(DESTDIR)$(PREFIX)/share/hop
-	$(INSTALL) -m 644 $(BUILD)/hop.elf $(DESTDIR)$(BOOTDIR)/hop.elf
+	@for m in $(MAN); do test -f $$m || { echo "make install: $$m is missing: run make first" >&2; exit 1; }; done
+	$(INSTALL) -d $(DESTDIR)$(HOPDIR) $(DESTDIR)$(PREFIX)/bin $(HOP_LIBDIR)/hoplib \
+		$(DESTDIR)$(SYSCONFDIR)/grub.d $(DESTDIR)$(PREFIX)/share/hop \
+		$(dir $(KERNEL_HOOKS))
+	$(INSTALL) -m 644 $(BUILD)/hop.elf $(DESTDIR)$(HOPDIR)/hop.elf
 	$(INSTALL) -m 755 $(addprefix tools/,$(INSTALL_TOOLS)) $(DESTDIR)$(PREFIX)/bin/
 	$(INSTALL) -m 644 tools/hoplib/*.py $(HOP_LIBDIR)/hoplib/
-	sed -e 's|^INSTALLED_HOP = .*|INSTALLED_HOP = "$(BOOTDIR)/hop.elf"|' \
+	sed -e 's|^INSTALLED_HOP = .*|INSTALLED_HOP = "$(HOPDIR)/hop.elf"|' \
 		tools/hoplib/paths.py > $(HOP_LIBDIR)/hoplib/paths.py
-	sed -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@HOP_ELF@|$(BOOTDIR)/hop.elf|g' \
-		tools/grub.d/42_hop.in > $(DESTDIR)$(SYSCONFDIR)/grub.d/42_hop
+	$(SUBST) tools/grub.d/42_hop.in > $(DESTDIR)$(SYSCONFDIR)/grub.d/42_hop
 	chmod 755 $(DESTDIR)$(SYSCONFDIR)/grub.d/42_hop
-	sed -e 's|@HOP_ELF@|$(BOOTDIR)/hop.elf|g' tools/grub.d/default-hop \
-		> $(DESTDIR)$(PREFIX)/share/hop/default-hop
+	$(SUBST) tools/grub.d/hop-kernels.in > $(HOP_LIBDIR)/hop-kernels
+	chmod 755 $(HOP_LIBDIR)/hop-kernels
+	for f in $(KERNEL_HOOKS); do $(SUBST) tools/grub.d/zz-hop.in > $$f && chmod 755 $$f || exit 1; done
+	$(SUBST) tools/grub.d/default-hop > $(DESTDIR)$(PREFIX)/share/hop/default-hop
 	chmod 644 $(DESTDIR)$(PREFIX)/share/hop/default-hop
+	for m in $(MAN); do s=$${m##*.}; $(INSTALL) -d $(DESTDIR)$(MANDIR)/man$$s && \
+		$(INSTALL) -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; done
 
 uninstall:
-	rm -f $(DESTDIR)$(BOOTDIR)/hop.elf $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(INSTALL_TOOLS)) \
-		$(DESTDIR)$(SYSCONFDIR)/grub.d/42_hop
+	rm -f $(DESTDIR)$(HOPDIR)/hop.elf $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(INSTALL_TOOLS)) \
+		$(DESTDIR)$(SYSCONFDIR)/grub.d/42_hop $(KERNEL_HOOKS)
+	for m in $(notdir $(MAN)); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$$m; done
 	rm -rf $(HOP_LIBDIR) $(DESTDIR)$(PREFIX)/share/hop
 
 .PHONY: install uninstall

@@ -1,4 +1,5 @@
-"""`make install` into a temporary DESTDIR: the files and their modes, the
+"""`make install` into a temporary DESTDIR: the files and their modes (the
+manual pages and the kernel hooks too; tests/tools/test_deb.py runs them), the
 installed tools finding their hoplib (PREFIX/lib/hop), and the GRUB script
 /etc/grub.d/42_hop: what it prints for a sample /etc/default/hop (pointed
 to by HOP_DEFAULT_FILE), checked by grub-script-check, standalone and with
@@ -79,6 +80,19 @@ def test_installed_files(dest):
     example = installed(dest, PREFIX, "share/hop/default-hop")
     with open(example) as f:
         assert "HOP_ELF=/boot/hop.elf" in f.read()
+    for page in ("man8/hop.8", "man5/hop.cfg.5", "man1/hop-mkimage.1",
+                 "man1/hop-ramdisk.1", "man1/hop-run.1"):
+        assert mode(installed(dest, PREFIX, "share/man", page)) == 0o644, page
+    # HOP_KERNELS=auto: hop-kernels and the kernel hooks that run it
+    kernels = installed(dest, PREFIX, "lib/hop/hop-kernels")
+    assert mode(kernels) == 0o755
+    with open(kernels) as f:
+        assert "HOP_RAMDISK_CMD:-%s/bin/hop-ramdisk}" % PREFIX in f.read()
+    for hook in ("kernel/postinst.d", "kernel/postrm.d", "initramfs/post-update.d"):
+        path = installed(dest, "/etc", hook, "zz-hop")
+        assert mode(path) == 0o755
+        with open(path) as f:
+            assert "HOP_KERNELS_CMD:-%s/lib/hop/hop-kernels}" % PREFIX in f.read()
 
 
 def test_installed_tools_run(dest, tmp_path):
@@ -165,6 +179,8 @@ def grub_script(dest, cfg, **env_extra):
     for key in ("pkgdatadir", "GRUB_DEVICE_BOOT"):
         env.pop(key, None)
     env["HOP_DEFAULT_FILE"] = str(cfg)
+    # the installed hop-kernels, which the script looks for at PREFIX
+    env["HOP_KERNELS_CMD"] = installed(dest, PREFIX, "lib/hop/hop-kernels")
     env.update(env_extra)
     return subprocess.run(["/bin/sh", installed(dest, "/etc/grub.d/42_hop")],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -64,6 +64,13 @@ int fbcon_setup(struct fbcon *c, void *base, const struct framebuffer *fb,
 /* Applies n bytes of text to the grid and draws the changed cells. */
 void fbcon_put(struct fbcon *c, const char *s, size_t n);
 
+/* Writes n bytes at a cell, inverse video or not, without moving the log's
+ * cursor (the boot menu); bytes outside 32-126 show as '?'. */
+void fbcon_put_at(struct fbcon *c, uint32_t col, uint32_t row, const char *s, size_t n,
+                  bool inverse);
+/* Blanks the grid; the log goes on from the top left corner. */
+void fbcon_blank(struct fbcon *c);
+
 /* Changes the colours (0xRRGGBB; an indexed framebuffer keeps 15/0) and
  * redraws the whole screen. */
 void fbcon_set_colors(struct fbcon *c, uint32_t fg_rgb, uint32_t bg_rgb);
@@ -76,5 +83,8 @@ uint32_t fbcon_pack(const struct framebuffer *fb, uint32_t rgb);
  * which fbcon_write is the console sink (see console_add_sink). */
 int fbcon_init(void *base, const struct framebuffer *fb, struct hop_error *err);
 void fbcon_write(const char *s, size_t n);
+/* The boot menu's screen on it (menu_add_screen), sized as the grid. */
+struct menu_screen;
+const struct menu_screen *fbcon_menu_screen(void);
 
 #endif

@@ -137,13 +137,19 @@ void menu_draw_begin(struct menu *m)
     }
 }
 
+/* Terminals last: once a serial line shows a state, every display shows it
+ * too (the screen tests take their pictures on what the serial port says). */
 void menu_draw(struct menu *m, uint64_t now_ms)
 {
-    for (size_t i = 0; i < screen_count; i++) {
-        if (is_plain(m, &screens[i]))
-            draw_plain(m, now_ms, screens[i].s);
-        else
-            draw_screen(m, now_ms, &screens[i]);
+    for (int terminals = 0; terminals < 2; terminals++) {
+        for (size_t i = 0; i < screen_count; i++) {
+            if ((screens[i].s->write != NULL) != terminals)
+                continue;
+            if (is_plain(m, &screens[i]))
+                draw_plain(m, now_ms, screens[i].s);
+            else
+                draw_screen(m, now_ms, &screens[i]);
+        }
     }
 }
 

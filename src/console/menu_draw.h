@@ -4,7 +4,8 @@
  * (menu_layout.h) and sends only the rows that changed.  A screen with a
  * `write` (a serial terminal) gets the plain form instead when the
  * configuration says serial=plain: the numbered list and the countdown as
- * log lines, and the editor as one line redrawn with '\r'. */
+ * log lines, and the editor as one line redrawn with '\r'.  Terminals are
+ * drawn after the displays. */
 #ifndef HOP_MENU_DRAW_H
 #define HOP_MENU_DRAW_H
 

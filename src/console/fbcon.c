@@ -223,14 +223,23 @@ static uint8_t fbcon_cell(uint8_t ch, bool inverse)
     return inverse ? (uint8_t)(ch | CELL_INVERSE) : ch;
 }
 
+static void fbcon_newline(struct fbcon *c)
+{
+    c->x = 0;
+    if (++c->y == c->rows)
+        fbcon_scroll(c);
+}
+
+/* A line longer than the grid goes on in the next row: the wrap happens
+ * when the next character comes, so a line of exactly cols characters and
+ * its '\n' take one row. */
 static void fbcon_putc(struct fbcon *c, uint8_t ch)
 {
-    ch = fbcon_cell(ch, false);
-    if (c->x < c->cols) {
-        c->text[(size_t)c->y * c->cols + c->x] = ch;
-        fbcon_mark(c, c->y);
-        c->x++;
-    }
+    if (c->x >= c->cols)
+        fbcon_newline(c);
+    c->text[(size_t)c->y * c->cols + c->x] = fbcon_cell(ch, false);
+    fbcon_mark(c, c->y);
+    c->x++;
 }
 
 void fbcon_put(struct fbcon *c, const char *s, size_t n)
@@ -239,9 +248,7 @@ void fbcon_put(struct fbcon *c, const char *s, size_t n)
         uint8_t ch = (uint8_t)s[i];
         switch (ch) {
         case '\n':
-            c->x = 0;
-            if (++c->y == c->rows)
-                fbcon_scroll(c);
+            fbcon_newline(c);
             break;
         case '\r':
             c->x = 0;

@@ -3,6 +3,9 @@
 #include "console/menu_keys.h"
 
 #define MS_PER_S 1000
+#define STRINGIFY(x) #x
+#define NUMBER_TEXT(x) STRINGIFY(x)
+#define EDIT_LIMIT_TEXT NUMBER_TEXT(LINEEDIT_MAX) " bytes"
 
 void menu_start(struct menu *m, const struct hop_config *cfg, uint64_t now_ms)
 {
@@ -35,7 +38,7 @@ static void start_editing(struct menu *m)
     if (!m->cfg->menu_edit)
         m->note = "editing is turned off (menu-edit=no in the configuration)";
     else if (!lineedit_start(&m->ed, m->cfg->entries[m->sel].cmdline))
-        m->note = "this command line is longer than the editor's 4096 bytes";
+        m->note = "this command line is longer than the editor's " EDIT_LIMIT_TEXT;
     else
         m->mode = MENU_EDIT;
 }
@@ -62,7 +65,7 @@ static void list_key(struct menu *m, int key)
 static void edit_key(struct menu *m, int key)
 {
     enum lineedit_result r = lineedit_key(&m->ed, key);
-    m->note = m->ed.at_limit ? "the command line is full: at most 4096 bytes" : NULL;
+    m->note = m->ed.at_limit ? "the command line is full: at most " EDIT_LIMIT_TEXT : NULL;
     if (r == LINEEDIT_ACCEPT) {
         m->edited = true;
         m->mode = MENU_DONE;

@@ -8,7 +8,7 @@ is; hop-run takes a screendump (QMP) once that line is on the serial port.
 The second one also gives hop a large gzipped RAM disk, whose progress bar
 must be redrawn in place on the serial port ('\r') and on the screen.
 The test then works out, from the serial output, which text must be on
-which row (a model of the console: clipping, '\\r', scrolling), renders it
+which row (a model of the console: wrapping, '\\r', scrolling), renders it
 with the font read from src/console/font8x16.c, and compares the picture cell by
 cell as ink or background, not exact colours.  No stored picture is
 involved.  build/screen.png is the screendump, for people to look at.
@@ -77,19 +77,24 @@ def console_text(text, cols, rows):
     grid = [[" "] * cols for _ in range(rows)]
     x = y = 0
 
+    def newline():
+        nonlocal x, y, grid
+        x, y = 0, y + 1
+        if y == rows:
+            n = max(rows // divisor, 1)
+            grid = grid[n:] + [[" "] * cols for _ in range(n)]
+            y = rows - n
+
     def put(ch):
         nonlocal x
-        if x < cols:
-            grid[y][x] = ch if FIRST <= ord(ch) <= LAST else "?"
-            x += 1
+        if x >= cols:           # a long line wraps when its next character comes
+            newline()
+        grid[y][x] = ch if FIRST <= ord(ch) <= LAST else "?"
+        x += 1
 
     for ch in text:
         if ch == "\n":
-            x, y = 0, y + 1
-            if y == rows:
-                n = max(rows // divisor, 1)
-                grid = grid[n:] + [[" "] * cols for _ in range(n)]
-                y = rows - n
+            newline()
         elif ch == "\r":
             x = 0
         elif ch == "\t":
@@ -233,8 +238,9 @@ def test_rendered_banner_is_not_empty():
 def test_console_model():
     assert console_geometry(800, 600) == (1, 100, 37)
     assert console_geometry(2560, 1600)[:2] == (2, 160)
-    assert console_text("ab\r\nc\rC\n" + "x" * 12, 10, 3) == ["ab        ", "C         ",
-                                                              "xxxxxxxxxx"]
+    assert console_text("ab\r\nc\rC\n" + "x" * 12, 10, 3) == ["C         ", "xxxxxxxxxx",
+                                                              "xx        "]
+    assert console_text("x" * 10 + "\ny", 10, 3)[:2] == ["x" * 10, "y         "]
     lines = "".join("l%d\n" % i for i in range(9))
     assert console_text(lines, 4, 8)[:7] == ["l2  ", "l3  ", "l4  ", "l5  ", "l6  ", "l7  ",
                                              "l8  "]
@@ -276,9 +282,10 @@ def boot_and_screendump(tmp_path, extra=(), mem="128M"):
 
 
 def candidate_screens(serial, cols, rows):
-    """The screen after each line from the marker's line on (the picture is
-    taken while hop still prints its last lines)."""
-    pos = serial.index("\n", serial.index(MARKER)) + 1
+    """The screen after each line from the one before the marker's on (the
+    picture is taken while hop still prints its last lines; the serial port
+    gets each line before the screen does)."""
+    pos = serial.rfind("\n", 0, serial.index(MARKER)) + 1
     while pos > 0:
         yield console_text(serial[:pos], cols, rows)
         pos = serial.find("\n", pos) + 1

@@ -77,12 +77,14 @@ int serial_getc(void)
  * the cursor and clear, then each run of cells at its place. */
 static void serial_menu_begin(void)
 {
-    serial_write("\x1b[?25l\x1b[0m\x1b[2J", 14);
+    static const char hide_clear[] = "\x1b[?25l\x1b[0m\x1b[2J";
+    serial_write(hide_clear, sizeof(hide_clear) - 1);
 }
 
 static void serial_menu_end(void)
 {
-    serial_write("\x1b[0m\x1b[2J\x1b[H\x1b[?25h", 17);
+    static const char clear_home_show[] = "\x1b[0m\x1b[2J\x1b[H\x1b[?25h";
+    serial_write(clear_home_show, sizeof(clear_home_show) - 1);
 }
 
 static void serial_menu_put(uint32_t row, uint32_t col, const char *s, size_t n, bool inverse)
@@ -92,8 +94,9 @@ static void serial_menu_put(uint32_t row, uint32_t col, const char *s, size_t n,
                            inverse ? "\x1b[7m" : "");
     serial_write(seq, (size_t)len);
     serial_write(s, n);
+    static const char normal[] = "\x1b[0m";
     if (inverse)
-        serial_write("\x1b[0m", 4);
+        serial_write(normal, sizeof(normal) - 1);
 }
 
 static const struct menu_screen serial_screen = {

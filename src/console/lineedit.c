@@ -24,7 +24,6 @@ bool lineedit_start(struct lineedit *e, const char *text)
         return false;
     memcpy(e->buf, text, n + 1);
     e->len = e->cur = n;
-    e->first = 0;
     e->at_limit = false;
     return true;
 }
@@ -80,16 +79,16 @@ static size_t span_cells(const struct lineedit *e, size_t from, size_t to)
 
 /* Moves the window so that the cursor's cell lies inside it, left of the
  * '>' mark that says there is more text. */
-static void scroll_to_cursor(struct lineedit *e, size_t width)
+static size_t scroll_to_cursor(const struct lineedit *e, size_t first, size_t width)
 {
-    if (e->first > e->cur)
-        e->first = e->cur;
+    first = MIN(first, e->cur);
     /* the left mark, the text up to the cursor, its cell and the right mark */
-    while (e->first < e->cur && (e->first > 0) + span_cells(e, e->first, e->cur) + 2 > width)
-        e->first++;
+    while (first < e->cur && (first > 0) + span_cells(e, first, e->cur) + 2 > width)
+        first++;
     /* after a deletion near the end, show as much of the line as fits */
-    while (e->first > 0 && (e->first - 1 > 0) + span_cells(e, e->first - 1, e->len) + 1 <= width)
-        e->first--;
+    while (first > 0 && (first - 1 > 0) + span_cells(e, first - 1, e->len) + 1 <= width)
+        first--;
+    return first;
 }
 
 static void put_cell_text(char *out, size_t *at, char c)
@@ -105,12 +104,12 @@ static void put_cell_text(char *out, size_t *at, char c)
     out[(*at)++] = hex[(unsigned char)c & 0xf];
 }
 
-size_t lineedit_view(struct lineedit *e, size_t width, char *out)
+size_t lineedit_view(const struct lineedit *e, size_t *first, size_t width, char *out)
 {
     width = MAX(width, (size_t)LINEEDIT_MIN_WIDTH);
-    scroll_to_cursor(e, width);
-    size_t at = 0, cursor = 0, i = e->first;
-    if (e->first > 0)
+    *first = scroll_to_cursor(e, *first, width);
+    size_t at = 0, cursor = 0, i = *first;
+    if (i > 0)
         out[at++] = '<';
     for (; i < e->len; i++) {
         if (i == e->cur)

@@ -7,7 +7,8 @@
  * hop.cfg) is kept as it is but shown as \xHH, four cells wide, and the
  * cursor steps over it whole.  A line wider than the window scrolls so that
  * the cursor stays visible; '<' and '>' at the window's edges say that text
- * lies beyond them. */
+ * lies beyond them.  Where the window starts is kept by each view (a
+ * screen of its own width), not by the line. */
 #ifndef HOP_LINEEDIT_H
 #define HOP_LINEEDIT_H
 
@@ -25,7 +26,6 @@ enum lineedit_result {
 struct lineedit {
     char buf[LINEEDIT_MAX + 1]; /* NUL-terminated */
     size_t len, cur;            /* bytes; cursor before buf[cur] */
-    size_t first;               /* first byte shown in the window */
     bool at_limit;              /* the last insertion was refused */
 };
 
@@ -36,7 +36,8 @@ enum lineedit_result lineedit_key(struct lineedit *e, int key);
 
 /* The window onto the line, width cells (at least LINEEDIT_MIN_WIDTH),
  * written to out (width + 1 bytes, NUL-terminated, printable ASCII only);
- * returns the cursor's cell in it.  Scrolls e->first as needed. */
-size_t lineedit_view(struct lineedit *e, size_t width, char *out);
+ * returns the cursor's cell in it.  *first is the first byte the window
+ * shows (0 for a new view), moved as needed to keep the cursor inside. */
+size_t lineedit_view(const struct lineedit *e, size_t *first, size_t width, char *out);
 
 #endif

@@ -11,6 +11,7 @@
 struct screen {
     const struct menu_screen *s;
     uint32_t row_crc[MENU_MAX_ROWS]; /* of what each row shows; 0: unknown */
+    size_t edit_first;               /* its window onto the edited line */
 };
 
 /* What the plain form last printed, to print only what changed. */
@@ -20,6 +21,7 @@ struct plain_state {
     unsigned left;
     const char *note;
     uint32_t edit_crc;
+    size_t edit_first;
 };
 
 static struct screen screens[MENU_MAX_SCREENS];
@@ -55,7 +57,7 @@ static void draw_screen(struct menu *m, uint64_t now_ms, struct screen *sc)
     uint32_t cols = MIN(sc->s->cols, (uint32_t)MENU_MAX_COLS);
     uint32_t rows = MIN(sc->s->rows, (uint32_t)MENU_MAX_ROWS);
     for (uint32_t row = 0; row < rows; row++) {
-        menu_layout_row(m, now_ms, cols, sc->s->rows, row, &r);
+        menu_layout_row(m, now_ms, cols, sc->s->rows, row, &sc->edit_first, &r);
         uint32_t crc = crc32_update(0, r.text, cols);
         crc = crc32_update(crc, &r.inverse_from, sizeof(r.inverse_from) * 2) | 1;
         if (crc != sc->row_crc[row]) {
@@ -91,7 +93,7 @@ static void plain_list(const struct menu *m, const struct menu_screen *s)
 static void plain_edit(struct menu *m, const struct menu_screen *s)
 {
     char view[MENU_PLAIN_COLS + 1];
-    lineedit_view(&m->ed, MENU_PLAIN_COLS - (sizeof(PLAIN_PROMPT) - 1), view);
+    lineedit_view(&m->ed, &plain.edit_first, MENU_PLAIN_COLS - (sizeof(PLAIN_PROMPT) - 1), view);
     uint32_t crc = crc32_update(0, view, strlen(view)) | 1;
     if (crc != plain.edit_crc)
         plain_printf(s, "\r" PLAIN_PROMPT "%s", view);
@@ -130,8 +132,10 @@ void menu_draw_begin(struct menu *m)
     plain.mode = MENU_DONE; /* nothing printed yet */
     plain.left = 0;
     plain.note = NULL;
+    plain.edit_first = 0;
     for (size_t i = 0; i < screen_count; i++) {
         memset(screens[i].row_crc, 0, sizeof(screens[i].row_crc));
+        screens[i].edit_first = 0;
         if (!is_plain(m, &screens[i]) && screens[i].s->begin)
             screens[i].s->begin();
     }

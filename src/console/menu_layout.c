@@ -60,7 +60,8 @@ static void entry_row(const struct menu *m, uint32_t cols, uint32_t room, uint32
     }
 }
 
-static void edit_row(struct menu *m, uint32_t cols, uint32_t i, struct menu_row *out)
+static void edit_row(const struct menu *m, uint32_t cols, uint32_t i, size_t *edit_first,
+                     struct menu_row *out)
 {
     char buf[ENTRY_TEXT_MAX];
     if (i == 0) {
@@ -68,7 +69,7 @@ static void edit_row(struct menu *m, uint32_t cols, uint32_t i, struct menu_row 
         menu_clip(out, cols, buf);
     } else if (i == 2) {
         char view[MENU_MAX_COLS + 1];
-        size_t cur = lineedit_view(&m->ed, cols, view);
+        size_t cur = lineedit_view(&m->ed, edit_first, cols, view);
         menu_clip(out, cols, view);
         out->inverse_from = (uint32_t)cur;
         out->inverse_to = (uint32_t)cur + 1;
@@ -90,8 +91,8 @@ static void countdown_row(const struct menu *m, uint64_t now_ms, uint32_t cols,
     menu_clip(out, cols, buf);
 }
 
-void menu_layout_row(struct menu *m, uint64_t now_ms, uint32_t cols, uint32_t rows,
-                     uint32_t row, struct menu_row *out)
+void menu_layout_row(const struct menu *m, uint64_t now_ms, uint32_t cols, uint32_t rows,
+                     uint32_t row, size_t *edit_first, struct menu_row *out)
 {
     cols = MIN(cols, (uint32_t)MENU_MAX_COLS);
     rows = MAX(rows, (uint32_t)MENU_MIN_ROWS);
@@ -102,7 +103,7 @@ void menu_layout_row(struct menu *m, uint64_t now_ms, uint32_t cols, uint32_t ro
     else if (row < MENU_TOP_ROWS)
         menu_clip(out, cols, "");
     else if (row < MENU_TOP_ROWS + body && m->mode == MENU_EDIT)
-        edit_row(m, cols, row - MENU_TOP_ROWS, out);
+        edit_row(m, cols, row - MENU_TOP_ROWS, edit_first, out);
     else if (row < MENU_TOP_ROWS + body)
         entry_row(m, cols, body - 1, row - MENU_TOP_ROWS, out);
     else if (row == rows - 3)

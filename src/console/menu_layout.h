@@ -28,9 +28,11 @@ struct menu_row {
     uint32_t inverse_from, inverse_to; /* columns shown in inverse video */
 };
 
-/* Row `row` of the menu on a cols x rows screen (cols at most MENU_MAX_COLS). */
-void menu_layout_row(struct menu *m, uint64_t now_ms, uint32_t cols, uint32_t rows,
-                     uint32_t row, struct menu_row *out);
+/* Row `row` of the menu on a cols x rows screen (cols at most MENU_MAX_COLS).
+ * *edit_first is the screen's own window onto the line being edited
+ * (lineedit_view). */
+void menu_layout_row(const struct menu *m, uint64_t now_ms, uint32_t cols, uint32_t rows,
+                     uint32_t row, size_t *edit_first, struct menu_row *out);
 
 /* text, escaped already, into out->text: clipped to cols with "...", padded. */
 void menu_clip(struct menu_row *out, uint32_t cols, const char *text);

@@ -12,6 +12,7 @@
 #include "console/menu_keys.h"
 
 static struct lineedit ed;
+static size_t first; /* the test's view */
 
 static void keys(const char *s)
 {
@@ -88,30 +89,32 @@ static void test_view_fits(void **state)
 {
     (void)state;
     char v[64];
+    first = 0;
     assert_true(lineedit_start(&ed, "hello"));
-    assert_int_equal(lineedit_view(&ed, 20, v), 5);
+    assert_int_equal(lineedit_view(&ed, &first, 20, v), 5);
     assert_string_equal(v, "hello               ");
     lineedit_key(&ed, KEY_HOME);
-    assert_int_equal(lineedit_view(&ed, 20, v), 0);
+    assert_int_equal(lineedit_view(&ed, &first, 20, v), 0);
 }
 
 static void test_view_scrolls_with_marks(void **state)
 {
     (void)state;
     char v[64];
+    first = 0;
     assert_true(lineedit_start(&ed, "0123456789abcdefghijklmnopqrstuvwxyz"));
     /* cursor at the end: the end shown, '<' for what lies left */
-    size_t cur = lineedit_view(&ed, 12, v);
+    size_t cur = lineedit_view(&ed, &first, 12, v);
     assert_string_equal(v, "<qrstuvwxyz ");
     assert_int_equal(strlen(v), 12);
     assert_int_equal(cur, 11); /* on the empty cell after the last byte */
     lineedit_key(&ed, KEY_HOME);
-    cur = lineedit_view(&ed, 12, v);
+    cur = lineedit_view(&ed, &first, 12, v);
     assert_string_equal(v, "0123456789a>");
     assert_int_equal(cur, 0);
     for (int i = 0; i < 15; i++)
         lineedit_key(&ed, KEY_RIGHT);
-    cur = lineedit_view(&ed, 12, v);
+    cur = lineedit_view(&ed, &first, 12, v);
     assert_int_equal(v[0], '<');
     assert_int_equal(v[11], '>');
     assert_int_equal(v[cur], 'f'); /* the cursor's byte, always inside the marks */
@@ -122,16 +125,36 @@ static void test_view_escapes_control_bytes(void **state)
 {
     (void)state;
     char v[64];
+    first = 0;
     assert_true(lineedit_start(&ed, "a\x1b[2Jb"));
-    size_t cur = lineedit_view(&ed, 20, v);
+    size_t cur = lineedit_view(&ed, &first, 20, v);
     assert_string_equal(v, "a\\x1b[2Jb           ");
     assert_int_equal(cur, 9);
     lineedit_key(&ed, KEY_HOME);
     lineedit_key(&ed, KEY_RIGHT);
-    assert_int_equal(lineedit_view(&ed, 20, v), 1); /* on the ESC, drawn as 4 cells */
+    assert_int_equal(lineedit_view(&ed, &first, 20, v), 1); /* on the ESC, drawn as 4 cells */
     lineedit_key(&ed, KEY_DELETE);
-    lineedit_view(&ed, 20, v);
+    lineedit_view(&ed, &first, 20, v);
     assert_string_equal(v, "a[2Jb               ");
+}
+
+/* Two views of one line, of different widths, each keep their own window. */
+static void test_views_of_different_widths(void **state)
+{
+    (void)state;
+    char narrow[64], wide[64], again[64];
+    size_t f_narrow = 0, f_wide = 0;
+    assert_true(lineedit_start(&ed, "0123456789abcdefghijklmnopqrstuvwxyz"));
+    lineedit_view(&ed, &f_narrow, 12, narrow);
+    lineedit_view(&ed, &f_wide, 30, wide);
+    for (int i = 0; i < 8; i++)
+        lineedit_key(&ed, KEY_LEFT);
+    size_t c1 = lineedit_view(&ed, &f_narrow, 12, narrow);
+    lineedit_view(&ed, &f_wide, 30, wide);
+    size_t c2 = lineedit_view(&ed, &f_narrow, 12, again);
+    assert_string_equal(narrow, again);
+    assert_int_equal(c1, c2);
+    assert_int_equal(narrow[c1], ed.buf[ed.cur]);
 }
 
 static void test_view_never_wider_than_asked(void **state)
@@ -142,7 +165,7 @@ static void test_view_never_wider_than_asked(void **state)
     for (size_t w = LINEEDIT_MIN_WIDTH; w < 40; w++) {
         for (size_t pos = 0; pos <= ed.len; pos++) {
             ed.cur = pos;
-            size_t cur = lineedit_view(&ed, w, v);
+            size_t cur = lineedit_view(&ed, &first, w, v);
             assert_int_equal(strlen(v), w);
             assert_true(cur < w);
             for (size_t i = 0; i < w; i++)
@@ -161,6 +184,7 @@ int main(void)
         cmocka_unit_test(test_view_fits),
         cmocka_unit_test(test_view_scrolls_with_marks),
         cmocka_unit_test(test_view_escapes_control_bytes),
+        cmocka_unit_test(test_views_of_different_widths),
         cmocka_unit_test(test_view_never_wider_than_asked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

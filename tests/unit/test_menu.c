@@ -305,7 +305,7 @@ static void test_long_text_is_clipped_with_a_mark(void **state)
     assert_memory_equal(grid[2] + COLS - 3, "...", 3);
     assert_row(3, "  1  e\\x1b[2Jvil\\x07"); /* escaped, as kprintf shows it */
     struct menu_row r;
-    menu_layout_row(&m, 0, 20, ROWS, ROWS - 1, &r);
+    menu_layout_row(&m, 0, 20, ROWS, ROWS - 1, &(size_t){ 0 }, &r);
     assert_string_equal(r.text, "Up/Down or 0-9: c...");
 }
 
@@ -322,7 +322,7 @@ static void test_many_entries_scroll_on_a_short_screen(void **state)
     uint32_t rows = 12, body = rows - MENU_TOP_ROWS - MENU_BOTTOM_ROWS;
     bool shown = false;
     for (uint32_t row = MENU_TOP_ROWS; row < MENU_TOP_ROWS + body; row++) {
-        menu_layout_row(&m, 0, COLS, rows, row, &r);
+        menu_layout_row(&m, 0, COLS, rows, row, &(size_t){ 0 }, &r);
         if (strncmp(r.text, "  15  e15", 9) == 0)
             shown = r.inverse_to == COLS;
     }

@@ -109,3 +109,18 @@ def test_a_long_line_scrolls_up_to_the_limit(tmp_path):
     got = re.search(r'demo: command line "(w0000[^"\r\n]*)', run.out)
     assert got and len(got.group(1)) > 400, run
     assert (long_line + "ABCD").startswith(got.group(1).split("demo:")[0]), run
+
+
+@pytest.mark.parametrize("via", ["qemu-kernel", "grub-bios", "grub-efi"])
+def test_edit_on_the_keyboard(tmp_path, via):
+    """The same on the PS/2 keyboard (hop-run --keys-after: QMP send-key):
+    Down, e, Home, Shift+x, '=', '1', Space, End, Backspace, Left, Delete,
+    Enter."""
+    keys = "down e home shift-x equal 1 spc end backspace left delete ret"
+    path = tmp_path / "hop.cfg"
+    path.write_bytes((CFG % "").encode())
+    run = hop_run(kernel("demo"), "--config", str(path),
+                  "--keys-after", "boots in 29 s=" + keys, via=via, timeout=60)
+    assert run.rc == EXIT_PASS, run
+    assert run.demo_cmdlines() == ["X=1 entry o"], run
+    assert "hop: chosen: entry 1, command line edited" in run.out, run

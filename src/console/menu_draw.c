@@ -57,7 +57,7 @@ static void draw_screen(struct menu *m, uint64_t now_ms, struct screen *sc)
     uint32_t cols = MIN(sc->s->cols, (uint32_t)MENU_MAX_COLS);
     uint32_t rows = MIN(sc->s->rows, (uint32_t)MENU_MAX_ROWS);
     for (uint32_t row = 0; row < rows; row++) {
-        menu_layout_row(m, now_ms, cols, sc->s->rows, row, &sc->edit_first, &r);
+        menu_layout_row(m, now_ms, cols, rows, row, &sc->edit_first, &r);
         uint32_t crc = crc32_update(0, r.text, cols);
         crc = crc32_update(crc, &r.inverse_from, sizeof(r.inverse_from) * 2) | 1;
         if (crc != sc->row_crc[row]) {

@@ -35,7 +35,8 @@ bool lineedit_start(struct lineedit *e, const char *text);
 enum lineedit_result lineedit_key(struct lineedit *e, int key);
 
 /* The window onto the line, width cells (at least LINEEDIT_MIN_WIDTH),
- * written to out (width + 1 bytes, NUL-terminated, printable ASCII only);
+ * written to out (MAX(width, LINEEDIT_MIN_WIDTH) + 1 bytes, NUL-terminated,
+ * printable ASCII only);
  * returns the cursor's cell in it.  *first is the first byte the window
  * shows (0 for a new view), moved as needed to keep the cursor inside. */
 size_t lineedit_view(const struct lineedit *e, size_t *first, size_t width, char *out);

@@ -112,6 +112,9 @@ int hop_run(const struct bootinfo *bi, struct physmem *pm, const struct boot_mac
                                                                  : HOP_EXIT_ERROR;
     }
     struct boot_env env = { bi, &config, pm, &ramdisk, m };
-    size_t first = menu_choose(&config, &(struct menu_input){ m->getc, m->now_ms });
-    return boot_all(&env, first);
+    struct menu_choice choice =
+        menu_choose(&config, &(struct menu_input){ m->term_getc, m->key_getc, m->now_ms });
+    if (choice.cmdline) /* edited in the menu: this boot only, nothing is saved */
+        config.entries[choice.index].cmdline = choice.cmdline;
+    return boot_all(&env, choice.index);
 }

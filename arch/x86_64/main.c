@@ -14,6 +14,7 @@
 #include "jump/boot_machine.h"
 #include "jump/crc32c_hw.h"
 #include "console/fbcon.h"
+#include "console/menu_draw.h"
 #include "console/progress.h"
 #include "quiesce/quiesce.h"
 #include "timer.h"
@@ -51,9 +52,10 @@ static bool fb_low(const struct bootinfo *bi)
 static void console_setup_fb(const struct bootinfo *bi)
 {
     struct hop_error err = { 0 };
-    if (fbcon_init((void *)(uintptr_t)bi->fb.addr, &bi->fb, &err) == HOP_OK)
+    if (fbcon_init((void *)(uintptr_t)bi->fb.addr, &bi->fb, &err) == HOP_OK) {
         console_add_sink(fbcon_write);
-    else
+        menu_add_screen(fbcon_menu_screen());
+    } else
         kprintf("hop: no framebuffer console: %s\n", err.msg);
 }
 
@@ -87,6 +89,7 @@ static void console_setup_display(const struct bootinfo *bi)
         return;
     }
     console_add_sink(vga_write);
+    menu_add_screen(vga_menu_screen());
 }
 
 /* Everything hop must not hand out or overwrite before the jump. */
@@ -104,8 +107,10 @@ static int reserve_live(struct physmem *pm, const struct bootinfo *bi)
 void hop_main(uint32_t magic, uint32_t info)
 {
     struct hop_error err = { 0 };
-    if (serial_init())
+    if (serial_init()) {
         console_add_sink(serial_write);
+        menu_add_screen(serial_menu_screen());
+    }
     idt_init();
 
     if (bootinfo_parse(&boot_info, magic, info, &(struct phys_access){ identity_map, NULL }, &err)) {

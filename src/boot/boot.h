@@ -25,8 +25,10 @@ struct boot_machine {
     void (*prepare)(struct kimage *k, paddr_t max_addr);
     /* Quiesces the machine and jumps; does not return. */
     void (*jump)(struct kimage *k, const struct handoff_cpu *cpu);
-    /* Non-blocking input (serial, keyboard): a key or -1. */
-    int (*getc)(void);
+    /* Non-blocking input: a byte from a serial terminal (escape sequences
+     * and all) or -1; a key from a keyboard (console/menu_keys.h) or -1. */
+    int (*term_getc)(void);
+    int (*key_getc)(void);
     /* Milliseconds since some fixed point, for the menu's countdown. */
     uint64_t (*now_ms)(void);
     /* A cycle counter (the TSC) and its rate, for the phase timings. */

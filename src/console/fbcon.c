@@ -1,6 +1,7 @@
 /* The framebuffer console (see fbcon.h). */
 #include "console/fbcon.h"
 #include "console/font8x16.h"
+#include "console/menu_draw.h"
 #include "lib/string.h"
 
 #define FBCON_MIN_BPP 8
@@ -10,6 +11,11 @@
 #define RGB_GREEN(rgb) (((rgb) >> 8) & 0xffu)
 #define RGB_BLUE(rgb) ((rgb) & 0xffu)
 #define GLYPH_LEFT_BIT 0x80u
+/* A grid cell is the character (32-126; anything else is stored as
+ * FONT_REPLACEMENT) with this bit for inverse video (the boot menu's
+ * highlight): one byte per cell still. */
+#define CELL_INVERSE 0x80u
+#define CELL_CHAR 0x7fu
 
 /* Video memory need not be aligned for the pixel size (24 bpp never is). */
 typedef uint16_t unaligned_u16 __attribute__((aligned(1), may_alias));
@@ -110,9 +116,10 @@ static void fbcon_clear(struct fbcon *c)
     }
 }
 
-static void fbcon_draw_cell(struct fbcon *c, uint32_t col, uint32_t row, uint8_t ch)
+static void fbcon_draw_cell(struct fbcon *c, uint32_t col, uint32_t row, uint8_t cell)
 {
-    const uint8_t *glyph = font8x16_glyph(ch);
+    const uint8_t *glyph = font8x16_glyph(cell & CELL_CHAR);
+    uint32_t ink = cell & CELL_INVERSE ? c->bg : c->fg, paper = cell & CELL_INVERSE ? c->fg : c->bg;
     uint32_t s = c->scale, bytes = c->pixel_bytes;
     uint8_t *line = c->base + (size_t)row * FONT_HEIGHT * s * c->pitch +
                     (size_t)col * FONT_WIDTH * s * bytes;
@@ -120,7 +127,7 @@ static void fbcon_draw_cell(struct fbcon *c, uint32_t col, uint32_t row, uint8_t
         for (uint32_t sy = 0; sy < s; sy++, line += c->pitch) {
             uint8_t *p = line;
             for (uint32_t bit = GLYPH_LEFT_BIT; bit; bit >>= 1) {
-                uint32_t v = glyph[gy] & bit ? c->fg : c->bg;
+                uint32_t v = glyph[gy] & bit ? ink : paper;
                 for (uint32_t sx = 0; sx < s; sx++, p += bytes)
                     fbcon_store(p, bytes, v);
             }
@@ -209,13 +216,30 @@ static void fbcon_scroll(struct fbcon *c)
     c->dirty_hi = c->rows;
 }
 
+static uint8_t fbcon_cell(uint8_t ch, bool inverse)
+{
+    if (ch < FONT_FIRST || ch > FONT_LAST)
+        ch = FONT_REPLACEMENT;
+    return inverse ? (uint8_t)(ch | CELL_INVERSE) : ch;
+}
+
+static void fbcon_newline(struct fbcon *c)
+{
+    c->x = 0;
+    if (++c->y == c->rows)
+        fbcon_scroll(c);
+}
+
+/* A line longer than the grid goes on in the next row: the wrap happens
+ * when the next character comes, so a line of exactly cols characters and
+ * its '\n' take one row. */
 static void fbcon_putc(struct fbcon *c, uint8_t ch)
 {
-    if (c->x < c->cols) {
-        c->text[(size_t)c->y * c->cols + c->x] = ch;
-        fbcon_mark(c, c->y);
-        c->x++;
-    }
+    if (c->x >= c->cols)
+        fbcon_newline(c);
+    c->text[(size_t)c->y * c->cols + c->x] = fbcon_cell(ch, false);
+    fbcon_mark(c, c->y);
+    c->x++;
 }
 
 void fbcon_put(struct fbcon *c, const char *s, size_t n)
@@ -224,9 +248,7 @@ void fbcon_put(struct fbcon *c, const char *s, size_t n)
         uint8_t ch = (uint8_t)s[i];
         switch (ch) {
         case '\n':
-            c->x = 0;
-            if (++c->y == c->rows)
-                fbcon_scroll(c);
+            fbcon_newline(c);
             break;
         case '\r':
             c->x = 0;
@@ -245,6 +267,26 @@ void fbcon_put(struct fbcon *c, const char *s, size_t n)
             break;
         }
     }
+    fbcon_flush(c);
+}
+
+void fbcon_put_at(struct fbcon *c, uint32_t col, uint32_t row, const char *s, size_t n,
+                  bool inverse)
+{
+    if (row >= c->rows)
+        return;
+    for (size_t i = 0; i < n && col < c->cols; i++, col++)
+        c->text[(size_t)row * c->cols + col] = fbcon_cell((uint8_t)s[i], inverse);
+    fbcon_mark(c, row);
+    fbcon_flush(c);
+}
+
+void fbcon_blank(struct fbcon *c)
+{
+    memset(c->text, ' ', (size_t)c->cols * c->rows);
+    c->x = c->y = 0;
+    c->dirty_lo = 0;
+    c->dirty_hi = c->rows;
     fbcon_flush(c);
 }
 
@@ -272,4 +314,28 @@ void fbcon_write(const char *s, size_t n)
     fbcon_busy = true;
     fbcon_put(&fbcon_main, s, n);
     fbcon_busy = false;
+}
+
+/* The boot menu's screen on hop's framebuffer console. */
+static void fbcon_menu_put(uint32_t row, uint32_t col, const char *s, size_t n, bool inverse)
+{
+    if (fbcon_ready)
+        fbcon_put_at(&fbcon_main, col, row, s, n, inverse);
+}
+
+static void fbcon_menu_blank(void)
+{
+    if (fbcon_ready)
+        fbcon_blank(&fbcon_main);
+}
+
+static struct menu_screen fbcon_screen = {
+    .begin = fbcon_menu_blank, .put = fbcon_menu_put, .end = fbcon_menu_blank,
+};
+
+const struct menu_screen *fbcon_menu_screen(void)
+{
+    fbcon_screen.cols = fbcon_main.cols;
+    fbcon_screen.rows = fbcon_main.rows;
+    return &fbcon_screen;
 }

@@ -16,13 +16,14 @@
  * machines), and only where a cell changed: the text of each write is
  * applied to the grid first, then the cells that differ from what the
  * screen shows are drawn.  So a progress bar redrawn with '\r' costs a few
- * cells.  Lines longer than the grid are clipped (the serial log has them
- * whole); at the bottom the grid scrolls by a quarter of the screen at
+ * cells.  Lines longer than the grid wrap to the next row, as on VGA text
+ * (nothing is cut); at the bottom the grid scrolls by a quarter of the screen at
  * once, which keeps the redraws rare where video memory is uncached.
  *
  * Control characters: '\n' starts a new line, '\r' returns to the line's
  * start, '\t' advances to the next multiple of 8 columns, '\b' moves one
- * left; other bytes outside 32-126 are drawn as '?'.  Portable: the
+ * left; other bytes outside 32-126 are drawn as '?'.  The boot menu writes
+ * cells directly (fbcon_put_at), in inverse video for its highlight.  Portable: the
  * framebuffer is a pointer the caller maps. */
 #ifndef HOP_FBCON_H
 #define HOP_FBCON_H
@@ -49,7 +50,7 @@ struct fbcon {
     uint32_t fg, bg;           /* pixel values */
     uint32_t scale;            /* glyph pixels are scale x scale */
     uint32_t cols, rows;       /* the grid */
-    uint32_t x, y;             /* the cursor; x may equal cols (clipping) */
+    uint32_t x, y;             /* the cursor; x == cols: the next character wraps */
     uint32_t dirty_lo, dirty_hi; /* rows [lo, hi) may differ from the screen */
     uint8_t text[FBCON_MAX_CELLS];  /* what the grid holds */
     uint8_t shown[FBCON_MAX_CELLS]; /* what the screen shows */
@@ -64,6 +65,13 @@ int fbcon_setup(struct fbcon *c, void *base, const struct framebuffer *fb,
 /* Applies n bytes of text to the grid and draws the changed cells. */
 void fbcon_put(struct fbcon *c, const char *s, size_t n);
 
+/* Writes n bytes at a cell, inverse video or not, without moving the log's
+ * cursor (the boot menu); bytes outside 32-126 show as '?'. */
+void fbcon_put_at(struct fbcon *c, uint32_t col, uint32_t row, const char *s, size_t n,
+                  bool inverse);
+/* Blanks the grid; the log goes on from the top left corner. */
+void fbcon_blank(struct fbcon *c);
+
 /* Changes the colours (0xRRGGBB; an indexed framebuffer keeps 15/0) and
  * redraws the whole screen. */
 void fbcon_set_colors(struct fbcon *c, uint32_t fg_rgb, uint32_t bg_rgb);
@@ -76,5 +84,8 @@ uint32_t fbcon_pack(const struct framebuffer *fb, uint32_t rgb);
  * which fbcon_write is the console sink (see console_add_sink). */
 int fbcon_init(void *base, const struct framebuffer *fb, struct hop_error *err);
 void fbcon_write(const char *s, size_t n);
+/* The boot menu's screen on it (menu_add_screen), sized as the grid. */
+struct menu_screen;
+const struct menu_screen *fbcon_menu_screen(void);
 
 #endif

@@ -1,78 +1,87 @@
+/* The boot menu's state machine (see menu.h); menu_run.c runs it. */
 #include "console/menu.h"
-#include "console/console.h"
 #include "console/menu_keys.h"
 
-#define ANSI_ESC 0x1B
+#define MS_PER_S 1000
+#define STRINGIFY(x) #x
+#define NUMBER_TEXT(x) STRINGIFY(x)
+#define EDIT_LIMIT_TEXT NUMBER_TEXT(LINEEDIT_MAX) " bytes"
 
-/* Serial terminals send arrows as ESC [ A / ESC [ B; fold them into KEY_UP
- * and KEY_DOWN.  ESC only starts a sequence: ESC followed by anything but
- * "[" yields that next key. */
-static int read_key(const struct menu_input *in)
+void menu_start(struct menu *m, const struct hop_config *cfg, uint64_t now_ms)
 {
-    static int pending;
-    int c = in->getc();
-    if (c < 0)
-        return -1;
-    if (c == ANSI_ESC) {
-        pending = 1;
-        return -1;
-    }
-    if (pending == 1) {
-        pending = c == '[' ? 2 : 0;
-        return c == '[' ? -1 : c;
-    }
-    if (pending == 2) {
-        pending = 0;
-        return c == 'A' ? KEY_UP : c == 'B' ? KEY_DOWN : KEY_OTHER;
-    }
-    return c == '\n' ? '\r' : c;
+    m->cfg = cfg;
+    m->mode = MENU_LIST;
+    m->sel = cfg->default_index;
+    m->counting = true;
+    m->timed_out = m->edited = false;
+    m->deadline_ms = now_ms + (uint64_t)cfg->timeout * MS_PER_S;
+    m->note = NULL;
 }
 
-static void show(const struct hop_config *cfg, size_t sel)
+unsigned menu_seconds_left(const struct menu *m, uint64_t now_ms)
 {
-    kprintf("hop: boot menu (digits or arrows choose, Enter boots):\n");
-    for (size_t i = 0; i < cfg->entry_count; i++)
-        kprintf("hop: %s %zu: %s (%s)\n", i == sel ? "->" : "  ", i, cfg->entries[i].title,
-                cfg->entries[i].kernel);
+    if (!m->counting || now_ms >= m->deadline_ms)
+        return 0;
+    return (unsigned)((m->deadline_ms - now_ms + MS_PER_S - 1) / MS_PER_S);
 }
 
-size_t menu_choose(const struct hop_config *cfg, const struct menu_input *in)
+void menu_tick(struct menu *m, uint64_t now_ms)
 {
-    size_t sel = cfg->default_index;
-    if (cfg->timeout == 0 || cfg->entry_count == 0 || !in->getc || !in->now_ms)
-        return sel;
-    show(cfg, sel);
-    uint64_t deadline = in->now_ms() + (uint64_t)cfg->timeout * 1000;
-    uint64_t shown = ~0ull;
-    bool counting = true;
-    for (;;) {
-        uint64_t now = in->now_ms();
-        if (counting) {
-            if (now >= deadline) {
-                kprintf("hop: timeout: booting entry %zu\n", sel);
-                return sel;
-            }
-            uint64_t left = (deadline - now + 999) / 1000;
-            if (left != shown)
-                kprintf("hop: booting entry %zu in %llu s (any key stops)\n", sel,
-                        (unsigned long long)(shown = left));
-        }
-        int c = read_key(in);
-        if (c < 0)
-            continue;
-        counting = false;
-        if (c == '\r') {
-            kprintf("hop: chosen: entry %zu\n", sel);
-            return sel;
-        }
-        if (c >= '0' && c <= '9' && (size_t)(c - '0') < cfg->entry_count)
-            sel = (size_t)(c - '0');
-        else if (c == KEY_UP && sel > 0)
-            sel--;
-        else if (c == KEY_DOWN && sel + 1 < cfg->entry_count)
-            sel++;
-        else
-            continue;
-        show(cfg, sel);
+    if (m->mode == MENU_LIST && m->counting && now_ms >= m->deadline_ms) {
+        m->timed_out = true;
+        m->mode = MENU_DONE;
+    }
+}
+
+static void start_editing(struct menu *m)
+{
+    if (!m->cfg->menu_edit)
+        m->note = "editing is turned off (menu-edit=no in the configuration)";
+    else if (!lineedit_start(&m->ed, m->cfg->entries[m->sel].cmdline))
+        m->note = "this command line is longer than the editor's " EDIT_LIMIT_TEXT;
+    else
+        m->mode = MENU_EDIT;
+}
+
+static void list_key(struct menu *m, int key)
+{
+    size_t n = m->cfg->entry_count;
+    if (key == '\r')
+        m->mode = MENU_DONE;
+    else if (key >= '0' && key <= '9' && (size_t)(key - '0') < n)
+        m->sel = (size_t)(key - '0');
+    else if (key == KEY_UP && m->sel > 0)
+        m->sel--;
+    else if (key == KEY_DOWN && m->sel + 1 < n)
+        m->sel++;
+    else if (key == KEY_HOME)
+        m->sel = 0;
+    else if (key == KEY_END)
+        m->sel = n - 1;
+    else if (key == 'e')
+        start_editing(m);
+}
+
+static void edit_key(struct menu *m, int key)
+{
+    enum lineedit_result r = lineedit_key(&m->ed, key);
+    m->note = m->ed.at_limit ? "the command line is full: at most " EDIT_LIMIT_TEXT : NULL;
+    if (r == LINEEDIT_ACCEPT) {
+        m->edited = true;
+        m->mode = MENU_DONE;
+    } else if (r == LINEEDIT_CANCEL) {
+        m->mode = MENU_LIST;
+    }
+}
+
+/* Any key stops the countdown; one that means nothing does nothing else. */
+void menu_key(struct menu *m, int key)
+{
+    m->counting = false;
+    if (m->mode == MENU_LIST) {
+        m->note = NULL;
+        list_key(m, key);
+    } else if (m->mode == MENU_EDIT) {
+        edit_key(m, key);
     }
 }

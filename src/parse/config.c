@@ -182,6 +182,35 @@ static int key_default(struct parser *p, struct span v, struct hop_error *err)
     return store(p, v, &p->globals->default_spec, err);
 }
 
+/* A global that is one of two words: *has and *first say which was given. */
+static int key_choice(struct parser *p, const char *key, struct span v, const char *first,
+                      const char *second, bool *has, bool *is_first, struct hop_error *err)
+{
+    char show[CONFIG_SHOW_MAX];
+    if (*has)
+        return duplicate(p, key, false, err);
+    bool a = v.n == strlen(first) && memcmp(v.s, first, v.n) == 0;
+    bool b = v.n == strlen(second) && memcmp(v.s, second, v.n) == 0;
+    if (!a && !b)
+        return where_error(err, &p->where, HOP_ERR_INVALID, "%s '%s' is neither %s nor %s",
+                           key, span_show(v, show, sizeof(show)), first, second);
+    *has = true;
+    *is_first = a;
+    return HOP_OK;
+}
+
+static int key_serial(struct parser *p, struct span v, struct hop_error *err)
+{
+    return key_choice(p, "serial", v, "plain", "ansi", &p->globals->has_serial,
+                      &p->globals->serial_plain, err);
+}
+
+static int key_menu_edit(struct parser *p, struct span v, struct hop_error *err)
+{
+    return key_choice(p, "menu-edit", v, "yes", "no", &p->globals->has_menu_edit,
+                      &p->globals->menu_edit, err);
+}
+
 /* A kernel is what makes an entry bootable: refuse one without. */
 static int check_entry(const struct parser *p, const struct config_entry *e,
                        struct hop_error *err)
@@ -328,6 +357,8 @@ static const struct key_handler {
 } key_handlers[] = {
     { "timeout", KEY_GLOBAL, key_timeout },
     { "default", KEY_GLOBAL, key_default },
+    { "serial", KEY_GLOBAL, key_serial },
+    { "menu-edit", KEY_GLOBAL, key_menu_edit },
     { "entry", KEY_GLOBAL, key_entry },
     { "title", KEY_GLOBAL, key_entry },
     { "kernel", KEY_ENTRY, key_kernel },
@@ -677,6 +708,8 @@ int config_finish(struct hop_config *cfg, struct hop_error *err)
         return rc;
     cfg->timeout = cg->has_timeout ? cg->timeout
                    : fg->has_timeout ? fg->timeout : 0;
+    cfg->serial_plain = cg->has_serial ? cg->serial_plain : fg->has_serial && fg->serial_plain;
+    cfg->menu_edit = cg->has_menu_edit ? cg->menu_edit : !fg->has_menu_edit || fg->menu_edit;
     cfg->finished = true;
     return HOP_OK;
 }

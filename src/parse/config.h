@@ -61,6 +61,8 @@ struct config_globals {
     unsigned timeout;
     const char *default_spec; /* index or title; NULL when not given */
     unsigned default_line;
+    bool has_serial, serial_plain;  /* serial=ansi|plain */
+    bool has_menu_edit, menu_edit;  /* menu-edit=yes|no */
 };
 
 struct hop_config {
@@ -69,6 +71,8 @@ struct hop_config {
     struct config_entry entries[CONFIG_MAX_ENTRIES];
     size_t default_index;
     unsigned timeout; /* seconds; 0 boots the default at once */
+    bool serial_plain; /* serial=plain: the menu as a numbered list, no ANSI */
+    bool menu_edit;    /* menu-edit=no makes it false: no editing in the menu */
 
     /* Settings only the command line can give. */
     const char *config_path; /* CONFIG_DEFAULT_PATH unless config= */

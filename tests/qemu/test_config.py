@@ -251,7 +251,9 @@ def test_symlinks_paths_bom_and_crlf(tmp_path, demo):
 
 # --- the menu -----------------------------------------------------------------
 
-MENU = ("timeout=%d\n%s"
+# serial=plain: the menu as log lines (numbered list, countdown), which
+# these tests read; test_menu.py drives the ANSI menu screen and the editor.
+MENU = ("timeout=%d\nserial=plain\n%s"
         "entry=zero\nkernel=/boot/demo.elf\ncmdline=entry zero\n"
         "entry=one\nkernel=/boot/broken.elf\ncmdline=entry one\n"
         "entry=two\nkernel=/boot/demo.elf\ncmdline=entry two\n")

@@ -8,7 +8,7 @@ is; hop-run takes a screendump (QMP) once that line is on the serial port.
 The second one also gives hop a large gzipped RAM disk, whose progress bar
 must be redrawn in place on the serial port ('\r') and on the screen.
 The test then works out, from the serial output, which text must be on
-which row (a model of the console: clipping, '\\r', scrolling), renders it
+which row (a model of the console: wrapping, '\\r', scrolling), renders it
 with the font read from src/console/font8x16.c, and compares the picture cell by
 cell as ink or background, not exact colours.  No stored picture is
 involved.  build/screen.png is the screendump, for people to look at.
@@ -77,19 +77,24 @@ def console_text(text, cols, rows):
     grid = [[" "] * cols for _ in range(rows)]
     x = y = 0
 
+    def newline():
+        nonlocal x, y, grid
+        x, y = 0, y + 1
+        if y == rows:
+            n = max(rows // divisor, 1)
+            grid = grid[n:] + [[" "] * cols for _ in range(n)]
+            y = rows - n
+
     def put(ch):
         nonlocal x
-        if x < cols:
-            grid[y][x] = ch if FIRST <= ord(ch) <= LAST else "?"
-            x += 1
+        if x >= cols:           # a long line wraps when its next character comes
+            newline()
+        grid[y][x] = ch if FIRST <= ord(ch) <= LAST else "?"
+        x += 1
 
     for ch in text:
         if ch == "\n":
-            x, y = 0, y + 1
-            if y == rows:
-                n = max(rows // divisor, 1)
-                grid = grid[n:] + [[" "] * cols for _ in range(n)]
-                y = rows - n
+            newline()
         elif ch == "\r":
             x = 0
         elif ch == "\t":
@@ -233,8 +238,9 @@ def test_rendered_banner_is_not_empty():
 def test_console_model():
     assert console_geometry(800, 600) == (1, 100, 37)
     assert console_geometry(2560, 1600)[:2] == (2, 160)
-    assert console_text("ab\r\nc\rC\n" + "x" * 12, 10, 3) == ["ab        ", "C         ",
-                                                              "xxxxxxxxxx"]
+    assert console_text("ab\r\nc\rC\n" + "x" * 12, 10, 3) == ["C         ", "xxxxxxxxxx",
+                                                              "xx        "]
+    assert console_text("x" * 10 + "\ny", 10, 3)[:2] == ["x" * 10, "y         "]
     lines = "".join("l%d\n" % i for i in range(9))
     assert console_text(lines, 4, 8)[:7] == ["l2  ", "l3  ", "l4  ", "l5  ", "l6  ", "l7  ",
                                              "l8  "]
@@ -276,9 +282,10 @@ def boot_and_screendump(tmp_path, extra=(), mem="128M"):
 
 
 def candidate_screens(serial, cols, rows):
-    """The screen after each line from the marker's line on (the picture is
-    taken while hop still prints its last lines)."""
-    pos = serial.index("\n", serial.index(MARKER)) + 1
+    """The screen after each line from the one before the marker's on (the
+    picture is taken while hop still prints its last lines; the serial port
+    gets each line before the screen does)."""
+    pos = serial.rfind("\n", 0, serial.index(MARKER)) + 1
     while pos > 0:
         yield console_text(serial[:pos], cols, rows)
         pos = serial.find("\n", pos) + 1
@@ -360,3 +367,157 @@ def test_progress_bar_on_both_consoles(tmp_path):
     text = check_screen(serial, shot, PROGRESS_PNG)
     lines = [l for l in text if l.startswith("hop: inflating the RAM disk")]
     assert len(lines) == 1 and "] 100% " in lines[0], text
+
+
+# --- the boot menu and its editor ------------------------------------------------------
+
+VERSION = re.search(r'#define HOP_VERSION "([^"]+)"',
+                    open(os.path.join(ROOT, "src", "version.h")).read()).group(1)
+LONG_TITLE = "a title much too long for any screen " + "L" * 300
+MENU_CFG = ("timeout=30\n"
+            "entry=zero\nkernel=/boot/demo.elf\ncmdline=entry zero\n"
+            "entry=" + LONG_TITLE + "\nkernel=/boot/demo.elf\ncmdline=entry one\n"
+            "entry=e\x1b[2Jvil\nkernel=/boot/demo.elf\n")
+HELP_LIST = "Up/Down or 0-9: choose   Enter: boot   e: edit the command line"
+HELP_EDIT = "Left/Right Home End Backspace Delete: edit   Enter: boot it once   Esc: back"
+
+
+def clip(text, cols):
+    """A menu row: clipped with "..." (src/console/menu_layout.c), padded."""
+    return (text[:cols - 3] + "..." if len(text) > cols else text).ljust(cols)
+
+
+def menu_screen(cols, rows, seconds):
+    """(rows of text, set of inverse (row, col)) of the menu: entry 0
+    chosen, the countdown at `seconds`."""
+    text = [" " * cols] * rows
+    text[0] = clip(f"hop {VERSION} - boot menu", cols)
+    text[2] = clip("  0  zero", cols)
+    text[3] = clip("  1  " + LONG_TITLE, cols)
+    text[4] = clip("  2  e\\x1b[2Jvil", cols)
+    text[rows - 2] = clip(f"Entry 0 boots in {seconds} s (any key stops the countdown)", cols)
+    text[rows - 1] = clip(HELP_LIST, cols)
+    return text, {(2, c) for c in range(cols)}
+
+
+def editor_screen(cols, rows):
+    """The editor on entry 1 after Left, X, Y: the cursor on the last 'e'."""
+    text = [" " * cols] * rows
+    text[0] = clip(f"hop {VERSION} - command line of entry 1: {LONG_TITLE}", cols)
+    text[2] = clip("kernel: /boot/demo.elf", cols)
+    text[4] = clip("entry onXYe", cols)
+    text[rows - 1] = clip(HELP_EDIT, cols)
+    return text, {(4, 10)}
+
+
+def menu_pictures(tmp_path, via):
+    """Boots MENU_CFG, takes a picture of the menu, types Down, e, Left, X, Y
+    and takes one of the editor; returns (serial, menu.ppm, editor.ppm)."""
+    cfg = tmp_path / "hop.cfg"
+    cfg.write_bytes(MENU_CFG.encode())
+    shots = [tmp_path / "menu.ppm", tmp_path / "editor.ppm"]
+    cmd = [HOP_RUN, "--via", via, "--timeout", str(RUN_TIMEOUT), "--hop-cmdline", "",
+           "--config", str(cfg),
+           "--screendump-after", f"boots in 30 s={shots[0]}",
+           # a second later, so that the first picture is taken before any key
+           "--serial-input-after", r"boots in 29 s=\e[Be\e[DXY",
+           "--screendump-after", f"XY={shots[1]}", kernel("demo")]
+    out_path, err_path = tmp_path / "serial.txt", tmp_path / "stderr.txt"
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
+        deadline = time.monotonic() + RUN_TIMEOUT + 60
+        try:
+            while proc.poll() is None and time.monotonic() < deadline:
+                if ppm_complete(shots[1]):
+                    proc.send_signal(signal.SIGINT)
+                    break
+                time.sleep(0.2)
+            proc.wait(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    serial = out_path.read_bytes().decode("utf-8", "replace")
+    notes = err_path.read_text(errors="replace")
+    for shot in shots:
+        assert ppm_complete(shot), f"no {shot.name} ({notes.strip()}); serial:\n{serial[-2000:]}"
+    return serial, str(shots[0]), str(shots[1])
+
+
+def fb_menu_errors(shot, expected, inverse, png):
+    """Cells of the framebuffer picture whose ink is not the font's glyph of
+    the expected character (inverted in inverse cells)."""
+    width, height, pixels = read_ppm(shot)
+    write_png(png, width, height, pixels)
+    scale, cols, rows = console_geometry(width, height)
+    font = load_font()
+    mask = ink_mask(width, height, pixels)
+    errors = []
+    for r, line in enumerate(expected):
+        for c, ch in enumerate(line):
+            want = glyph_ink(font, ch)
+            if (r, c) in inverse:
+                want = tuple(tuple(1 - p for p in row) for row in want)
+            if cell_ink(mask, c, r, scale) != want:
+                errors.append((r, c, ch, (r, c) in inverse))
+    return errors[:12]
+
+
+def test_menu_and_editor_on_the_framebuffer(tmp_path):
+    serial, menu, editor = menu_pictures(tmp_path, "grub-efi")
+    m = re.search(r"hop: framebuffer (\d+)x(\d+) ", serial)
+    assert m, serial[:3000]
+    _, cols, rows = console_geometry(int(m.group(1)), int(m.group(2)))
+    # the countdown may have moved on by the time QEMU draws the picture
+    best = None
+    for seconds in (30, 29):
+        errors = fb_menu_errors(menu, *menu_screen(cols, rows, seconds),
+                                os.path.join(BUILD, "screen-menu.png"))
+        if not errors:
+            break
+        best = errors if best is None else best
+    else:
+        pytest.fail(f"menu screen differs (row, col, want, inverse): {best}; picture {menu}")
+    errors = fb_menu_errors(editor, *editor_screen(cols, rows),
+                            os.path.join(BUILD, "screen-editor.png"))
+    assert not errors, f"editor screen differs (row, col, want, inverse): {errors}"
+
+
+def vga_cell_errors(shot, expected, inverse, png):
+    """VGA text, drawn by QEMU with the card's own font: each cell checked as
+    blank or not, normal or inverse video (a light background)."""
+    width, height, pixels = read_ppm(shot)
+    write_png(png, width, height, pixels)
+    rows, cols = len(expected), len(expected[0])
+    cw, ch = width // cols, height // rows
+    errors = []
+    for r in range(rows):
+        for c in range(cols):
+            lit = 0
+            for y in range(r * ch, (r + 1) * ch):
+                row = pixels[(y * width + c * cw) * 3:(y * width + (c + 1) * cw) * 3]
+                lit += sum(1 for i in range(0, len(row), 3) if sum(row[i:i + 3]) > 3 * 96)
+            inv = (r, c) in inverse
+            blank = expected[r][c] == " "
+            ok = (lit == cw * ch if blank else cw * ch // 2 < lit < cw * ch) if inv else \
+                 (lit == 0 if blank else 0 < lit < cw * ch // 2)
+            if not ok:
+                errors.append((r, c, expected[r][c], inv, lit))
+    return errors[:12]
+
+
+def test_menu_and_editor_on_vga_text(tmp_path):
+    serial, menu, editor = menu_pictures(tmp_path, "grub-bios")
+    cols, rows = 80, 25
+    best = None
+    for seconds in (30, 29):
+        errors = vga_cell_errors(menu, *menu_screen(cols, rows, seconds),
+                                 os.path.join(BUILD, "screen-menu-vga.png"))
+        if not errors:
+            break
+        best = errors if best is None else best
+    else:
+        pytest.fail(f"menu screen differs (row, col, want, inverse, lit): {best}; {menu}")
+    errors = vga_cell_errors(editor, *editor_screen(cols, rows),
+                             os.path.join(BUILD, "screen-editor-vga.png"))
+    assert not errors, f"editor screen differs (row, col, want, inverse, lit): {errors}"

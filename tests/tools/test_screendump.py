@@ -54,6 +54,26 @@ def test_markers_in_order_and_replies():
     assert "/tmp/b.ppm" in report[0] and "/tmp/d.ppm" in report[2]
 
 
+def test_key_presses_share_the_markers_sequence():
+    """--keys-after: each key one QMP send-key, "shift-x" as keys held
+    together; in one sequence with the pictures."""
+    keys = screendump.KeyPresses.parse(r"menu\x3d=down shift-x ret")
+    assert keys.marker == b"menu=" and keys.keys == ["down", "shift-x", "ret"]
+    for bad in ("no-equals", "=down", "marker=", "marker=  "):
+        with pytest.raises(ValueError):
+            screendump.KeyPresses.parse(bad)
+    items = [screendump.Screendump.parse("menu=/tmp/a.ppm"), keys,
+             screendump.Screendump.parse("editor=/tmp/b.ppm")]
+    cam, qmp = screendump.Camera(items), FakeQmp()
+    cam.output(b"menu= editor", qmp)   # the keys' marker must follow the picture's
+    assert [c for c, _, _ in qmp.sent] == ["screendump"]
+    cam.output(b"menu= editor menu= editor", qmp)
+    assert [c for c, _, _ in qmp.sent] == ["screendump", "send-key", "send-key", "send-key",
+                                           "screendump"]
+    assert qmp.sent[2][2] == {"keys": [{"type": "qcode", "data": "shift"},
+                                       {"type": "qcode", "data": "x"}]}
+
+
 @pytest.mark.skipif(shutil.which("qemu-system-x86_64") is None or
                     not os.path.isfile(HOP_ELF) or not os.path.isfile(DEMO),
                     reason="needs qemu-system-x86_64 and make")

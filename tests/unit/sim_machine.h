@@ -74,7 +74,7 @@ static struct boot_machine sim_boot_machine(struct sim *s,
 {
     return (struct boot_machine){ .phys = s->rw, .paddr_of = sim_paddr_of,
                                   .control_size = sim_control_size, .prepare = sim_prepare,
-                                  .jump = jump, .getc = sim_no_key, .now_ms = sim_clock,
+                                  .jump = jump, .term_getc = sim_no_key, .key_getc = sim_no_key, .now_ms = sim_clock,
                                   .cycles = sim_clock, .cycles_per_ms = sim_one };
 }
 

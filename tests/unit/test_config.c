@@ -718,12 +718,38 @@ static void test_one_file_only(void **state)
     assert_int_equal(cmdline("kernel=/x"), HOP_ERR_INVALID);
 }
 
+static void test_serial_and_menu_edit(void **state)
+{
+    (void)state;
+    assert_int_equal(parse_file("serial=plain\nmenu-edit=no\nentry=a\nkernel=/a\n"), HOP_OK);
+    assert_int_equal(config_finish(&cfg, &err), HOP_OK);
+    assert_true(cfg.serial_plain);
+    assert_false(cfg.menu_edit);
+    config_init(&cfg);
+    assert_int_equal(parse_file("serial=plain\nentry=a\nkernel=/a\n"), HOP_OK);
+    assert_int_equal(cmdline("serial=ansi menu-edit=yes"), HOP_OK);
+    assert_int_equal(config_finish(&cfg, &err), HOP_OK);
+    assert_false(cfg.serial_plain); /* the command line wins */
+    assert_true(cfg.menu_edit);
+    config_init(&cfg);
+    assert_int_equal(parse_file("entry=a\nkernel=/a\n"), HOP_OK);
+    assert_int_equal(config_finish(&cfg, &err), HOP_OK);
+    assert_false(cfg.serial_plain); /* defaults: ANSI, editing on */
+    assert_true(cfg.menu_edit);
+    config_init(&cfg);
+    assert_int_equal(parse_file("serial=vt100\n"), HOP_ERR_INVALID);
+    expect_msg(HOP_ERR_INVALID, "/hop.cfg:1: serial 'vt100' is neither plain nor ansi");
+    config_init(&cfg);
+    assert_int_equal(parse_file("menu-edit=no\nmenu-edit=no\n"), HOP_ERR_INVALID);
+}
+
 #define T(f) cmocka_unit_test_setup(f, setup)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(test_full_file),
+        T(test_serial_and_menu_edit),
         T(test_all_protocols),
         T(test_unknown_key),
         T(test_syntax_errors),

@@ -241,16 +241,50 @@ static void test_setup_clears_screen(void **state)
 
 /* --- text layout ---------------------------------------------------------------- */
 
-static void test_clipping(void **state)
+static void test_wrapping(void **state)
+{
+    (void)state;
+    size_t n;
+    struct screen *s = screen_new(formats(&n)[0], 8 * 10, 16 * 4, 0);
+    put(s, "0123456789\nABCDEFGHIJKLMN\n");
+    const char *want[] = { "0123456789", "ABCDEFGHIJ", "KLMN" };
+    assert_rows(s, want, 3);
+    assert_int_equal(s->c->y, 3); /* exactly cols wide: one row, no blank one */
+    put(s, "a very long line indeed");
+    const char *after[] = { "KLMN", "a very lon", "g line ind", "eed" };
+    assert_rows(s, after, 4);
+    assert_int_equal(s->c->x, 3);
+    screen_free(s);
+}
+
+/* The boot menu's cells: written in place, inverse video swaps the colours,
+ * the log's cursor does not move; fbcon_blank starts the log again at the
+ * top. */
+static void test_cells_in_place_and_inverse(void **state)
 {
     (void)state;
     size_t n;
     struct screen *s = screen_new(formats(&n)[0], 8 * 10, 16 * 3, 0);
-    put(s, "0123456789ABCDEF\nxy\n");
-    put(s, "a very long line indeed");
-    const char *want[] = { "0123456789", "xy", "a very lon" };
-    assert_rows(s, want, 3);
-    assert_int_equal(s->c->x, 10); /* the cursor waits at the edge */
+    put(s, "log");
+    fbcon_put_at(s->c, 2, 1, "ab\x1b", 3, false);
+    fbcon_put_at(s->c, 8, 2, "XYZ", 3, true); /* clipped at the edge */
+    fbcon_put_at(s->c, 0, 3, "no row", 6, false);
+    const char *want[] = { "log", "  ab?", "" };
+    assert_rows(s, want, 2);
+    assert_int_equal(s->c->x, 3);
+    assert_int_equal(s->c->y, 0);
+    /* an inverse cell: the glyph's ink in the background colour */
+    uint32_t x0 = 8 * 8, y0 = 16 * 2;
+    assert_int_equal(pixel_at(s, x0, y0), s->c->fg);            /* X's top row: paper */
+    const uint8_t *g = font8x16['X' - FONT_FIRST];
+    for (uint32_t gy = 0; gy < FONT_HEIGHT; gy++)
+        for (uint32_t gx = 0; gx < FONT_WIDTH; gx++)
+            assert_int_equal(pixel_at(s, x0 + gx, y0 + gy),
+                             g[gy] & (0x80u >> gx) ? s->c->bg : s->c->fg);
+    fbcon_blank(s->c);
+    put(s, "new");
+    const char *after[] = { "new", "", "" };
+    assert_rows(s, after, 3);
     screen_free(s);
 }
 
@@ -424,7 +458,8 @@ int main(void)
         cmocka_unit_test(test_text_in_every_format),
         cmocka_unit_test(test_indexed),
         cmocka_unit_test(test_setup_clears_screen),
-        cmocka_unit_test(test_clipping),
+        cmocka_unit_test(test_wrapping),
+        cmocka_unit_test(test_cells_in_place_and_inverse),
         cmocka_unit_test(test_control_characters),
         cmocka_unit_test(test_scroll_one_line_on_small_screens),
         cmocka_unit_test(test_scroll_by_a_quarter),

@@ -45,6 +45,43 @@ class Screendump:
     def describe(self):
         return "after %r: %s" % (self.marker.decode("latin-1"), self.path)
 
+    def fire(self, qmp, ident):
+        qmp.send_with_id("screendump", ident, filename=self.path)
+
+
+class KeyPresses:
+    """One MARKER=KEYS of --keys-after: QEMU key names (qcodes: "down",
+    "ret", "esc", "e", "shift-x" for several held together), separated by
+    blanks, pressed one after the other on the guest's keyboard (QMP
+    send-key).  Taken in order with the pictures: it shares their markers'
+    sequence."""
+
+    def __init__(self, marker, keys, spec=None):
+        self.marker = marker
+        self.keys = keys
+        self.spec = spec
+        self.path = "keys " + " ".join(keys)
+        self.state = "waiting"
+        self.error = None
+
+    @classmethod
+    def parse(cls, spec):
+        marker, sep, keys = spec.partition("=")
+        if not sep or not keys.split():
+            raise ValueError("expected MARKER=KEY..., got %r" % spec)
+        marker_b = unescape(marker)
+        if not marker_b:
+            raise ValueError("empty MARKER in %r" % spec)
+        return cls(marker_b, keys.split(), spec)
+
+    def describe(self):
+        return "after %r: %s" % (self.marker.decode("latin-1"), self.path)
+
+    def fire(self, qmp, ident):
+        for key in self.keys:
+            qmp.send_with_id("send-key", ident, keys=[
+                {"type": "qcode", "data": part} for part in key.split("-")])
+
 
 class Camera:
     """Watches the serial output and takes the pictures through QMP.
@@ -69,8 +106,7 @@ class Camera:
                 return
             self.search_from = at + len(item.marker)
             try:
-                qmp.send_with_id("screendump", ID_PREFIX + str(self.next),
-                                 filename=item.path)
+                item.fire(qmp, ID_PREFIX + str(self.next))
                 item.state = "asked"
             except OSError as e:
                 item.state, item.error = "failed", str(e)

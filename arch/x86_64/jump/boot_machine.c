@@ -43,12 +43,6 @@ static void machine_jump(struct kimage *k, const struct handoff_cpu *h)
     tramp_enter(k->control_addr, params);
 }
 
-static int machine_getc(void)
-{
-    int c = serial_getc();
-    return c >= 0 ? c : keyboard_getc();
-}
-
 static uint64_t machine_cycles(void)
 {
     return rdtsc();
@@ -60,7 +54,8 @@ const struct boot_machine x86_boot_machine = {
     .control_size = tramp_control_size,
     .prepare = machine_prepare,
     .jump = machine_jump,
-    .getc = machine_getc,
+    .term_getc = serial_getc,
+    .key_getc = keyboard_getc,
     .now_ms = timer_now_ms,
     .cycles = machine_cycles,
     .cycles_per_ms = timer_tsc_per_ms,

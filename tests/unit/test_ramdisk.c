@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "data/real_cpio.h"
+#include "zlib_fixture.h"
 #include "parse/gzip.h"
 #include "ramdisk.h"
 
@@ -120,31 +121,13 @@ static void arc_end(struct arc *a) { arc_add(a, "TRAILER!!!", 0, NULL, 0); }
 
 static uint8_t *gz(const void *data, size_t len, size_t *out_len)
 {
-    z_stream z;
-    memset(&z, 0, sizeof(z));
-    assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY), Z_OK);
-    size_t cap = deflateBound(&z, (uLong)len) + 32;
-    uint8_t *out = malloc(cap);
-    z.next_in = (Bytef *)data;
-    z.avail_in = (uInt)len;
-    z.next_out = out;
-    z.avail_out = (uInt)cap;
-    assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
-    *out_len = z.total_out;
-    deflateEnd(&z);
-    return out;
+    return zlib_compress(data, len, 9, Z_DEFAULT_STRATEGY, 31, out_len);
 }
 
 static void put_le32(uint8_t *p, uint32_t v)
 {
     for (int i = 0; i < 4; i++)
         p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void assert_msg_contains(const struct hop_error *err, const char *part)
-{
-    if (!strstr(err->msg, part))
-        fail_msg("message \"%s\" lacks \"%s\"", err->msg, part);
 }
 
 static const char kernel_text[] = "\x7f" "ELF pretend kernel image, long enough to compress "
